@@ -1,0 +1,16 @@
+import { httpHandler } from '../shared/http/handler';
+import { created, ok } from '../shared/http/results';
+import { maxBodyBytes, notary } from '../shared/runtime/services';
+
+export const handler = httpHandler(
+  'notarizations',
+  {
+    notarize: async ({ principal, body }) => {
+      const { created: isNew, notarization } = await notary().notarize(principal, body);
+      return isNew ? created(notarization) : ok(notarization);
+    },
+    getNotarization: async ({ principal, params }) => ok(await notary().get(principal, params.id)),
+    verify: async ({ body }) => ok(await notary().verify(body.sha256)),
+  },
+  { maxBodyBytes },
+);

@@ -1,0 +1,41 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StempelError } from '../core/errors';
+
+/**
+ * One document client per process. The endpoint comes from the standard
+ * AWS_ENDPOINT_URL_DYNAMODB variable, which points it at DynamoDB Local.
+ */
+let client: DynamoDBDocumentClient | undefined;
+export const dynamoDocumentClient = (): DynamoDBDocumentClient => {
+  client ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return client;
+};
+
+/** Opaque pagination cursor: the DynamoDB key to continue after. */
+export const encodeCursor = (key: Record<string, unknown> | undefined): string | undefined =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+
+export const decodeCursor = (
+  cursor: string | undefined,
+  keyNames: readonly string[],
+): Record<string, string> | undefined => {
+  // A cursor we did not issue is an error, not a silent restart from the first page.
+  if (cursor === undefined) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      typeof key === 'object' &&
+      key !== null &&
+      Object.keys(key).length === keyNames.length &&
+      keyNames.every((k) => typeof (key as Record<string, unknown>)[k] === 'string')
+    ) {
+      return key as Record<string, string>;
+    }
+  } catch {
+    // not JSON: not ours
+  }
+  throw new StempelError('invalid', 'invalid_cursor', 'The cursor is not one this listing issued.');
+};

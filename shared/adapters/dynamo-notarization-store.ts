@@ -1,0 +1,102 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Notarization, NotarizationStore } from '../ports/notarization-store';
+import { notarizationsTable, resourceName } from '../tables';
+import { dynamoDocumentClient } from './dynamo-client';
+
+const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
+/** Reserves (owner, hash); its attributes avoid the GSI key names so it never shows up in an index. */
+const reservationKey = (owner: string, sha256: string) => ({
+  pk: `OWNER_HASH#${owner}#${sha256}`,
+  sk: 'RESERVATION',
+});
+
+const toNotarization = (item: Record<string, unknown>): Notarization => ({
+  id: item.id as string,
+  owner: item.owner as string,
+  sha256: item.sha256 as string,
+  receivedAt: item.receivedAt as string,
+  status: item.status as Notarization['status'],
+  ...(item.name === undefined ? {} : { name: item.name as string }),
+  ...(item.metadata === undefined ? {} : { metadata: item.metadata as Record<string, string> }),
+});
+
+/**
+ * Notarizations in their table. The item and its (owner, hash) reservation are
+ * written in one transaction, so a retried or concurrent request can never
+ * create a second notarization of the same document for the same owner.
+ */
+export class DynamoNotarizationStore implements NotarizationStore {
+  constructor(
+    private readonly db = dynamoDocumentClient(),
+    private readonly tableName = resourceName(notarizationsTable),
+  ) {}
+
+  async createOnce(notarization: Notarization) {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...reservationKey(notarization.owner, notarization.sha256),
+                  notarizationId: notarization.id,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...notarizationKey(notarization.id), ...notarization },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return { created: true, notarization };
+    } catch (err) {
+      if (
+        !(err instanceof TransactionCanceledException) ||
+        err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed'
+      ) {
+        throw err;
+      }
+      const existing = await this.existing(notarization.owner, notarization.sha256);
+      return { created: false, notarization: existing };
+    }
+  }
+
+  async get(id: string): Promise<Notarization | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: notarizationKey(id), ConsistentRead: true }),
+    );
+    return Item ? toNotarization(Item) : undefined;
+  }
+
+  async findBySha256(sha256: string, limit: number): Promise<readonly Notarization[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'bySha256',
+        KeyConditionExpression: 'sha256 = :h',
+        ExpressionAttributeValues: { ':h': sha256 },
+        Limit: limit,
+      }),
+    );
+    return Items.map(toNotarization);
+  }
+
+  private async existing(owner: string, sha256: string): Promise<Notarization> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: reservationKey(owner, sha256), ConsistentRead: true }),
+    );
+    const found = Item ? await this.get(Item.notarizationId as string) : undefined;
+    // The reservation and the item are written atomically, so one without the other is corruption.
+    if (!found) throw new Error('notarization reservation without its notarization');
+    return found;
+  }
+}

@@ -1,0 +1,106 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { StempelError } from '../core/errors';
+import type { Page } from '../ports/page';
+import type { UserRecord, UserStore } from '../ports/user-store';
+import { identityTable, resourceName } from '../tables';
+import { decodeCursor, dynamoDocumentClient, encodeCursor } from './dynamo-client';
+
+const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
+const usernameKey = (username: string) => ({ pk: `USERNAME#${username}`, sk: 'USERNAME' });
+const LIST_PARTITION = 'USER';
+
+const toRecord = (item: Record<string, unknown>): UserRecord => ({
+  id: item.id as string,
+  username: item.username as string,
+  roles: item.roles as UserRecord['roles'],
+  passwordHash: item.passwordHash as string,
+  mustChangePassword: item.mustChangePassword as boolean,
+  disabled: item.disabled as boolean,
+  createdAt: item.createdAt as string,
+  updatedAt: item.updatedAt as string,
+});
+
+/**
+ * Users in the identity table: one item per user, plus one per username that
+ * reserves it, written together in a transaction so usernames stay unique.
+ */
+export class DynamoUserStore implements UserStore {
+  constructor(
+    private readonly db = dynamoDocumentClient(),
+    private readonly tableName = resourceName(identityTable),
+  ) {}
+
+  async create(user: UserRecord): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...usernameKey(user.username), userId: user.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...userKey(user.id), ...user, listPk: LIST_PARTITION, listSk: user.username },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        throw new StempelError('conflict', 'username_taken', 'That username is already taken.');
+      }
+      throw err;
+    }
+  }
+
+  async getById(id: string): Promise<UserRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: userKey(id), ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  async getByUsername(username: string): Promise<UserRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: usernameKey(username), ConsistentRead: true }),
+    );
+    return Item ? this.getById(Item.userId as string) : undefined;
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<UserRecord>> {
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byList',
+        KeyConditionExpression: 'listPk = :p',
+        ExpressionAttributeValues: { ':p': LIST_PARTITION },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk', 'listPk', 'listSk']),
+      }),
+    );
+    return { items: Items.map(toRecord), nextCursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  async setPassword(id: string, passwordHash: string, mustChangePassword: boolean, updatedAt: string) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: userKey(id),
+        UpdateExpression: 'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':h': passwordHash, ':m': mustChangePassword, ':u': updatedAt },
+      }),
+    );
+  }
+}

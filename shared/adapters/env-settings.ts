@@ -1,0 +1,21 @@
+import { type Settings, settingsSchema } from '../core/settings';
+import type { SettingsSource } from '../ports/settings-source';
+
+/** Local configuration from environment variables (and `.env`, which bin/local.ts loads). */
+export class EnvSettings implements SettingsSource {
+  private readonly settings: Settings;
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+    this.settings = settingsSchema.parse({
+      issuer: env.STEMPEL_TOKEN_ISSUER || undefined,
+      audience: env.STEMPEL_TOKEN_AUDIENCE || undefined,
+      accessTokenTtlSeconds: int(env.STEMPEL_ACCESS_TOKEN_TTL_SECONDS),
+      maxBodyBytes: int(env.STEMPEL_MAX_BODY_BYTES),
+    });
+  }
+
+  async load(): Promise<Settings> {
+    return this.settings;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * What went wrong, in domain terms. The HTTP layer maps each kind to a status;
+ * the core never speaks HTTP.
+ */
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable';
+
+/**
+ * An expected failure with a stable machine `code` (part of the API contract)
+ * and a `detail` that is safe to show to the caller: never a secret, a stack or
+ * another user's data.
+ */
+export class StempelError extends Error {
+  override readonly name = 'StempelError';
+
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    readonly detail: string,
+    readonly extra: { retryAfterSeconds?: number; errors?: readonly FieldError[] } = {},
+  ) {
+    super(detail);
+  }
+}
+
+/** One problem with one field of a request, for `invalid` errors. */
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}

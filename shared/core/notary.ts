@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { Notarization, NotarizationStore } from '../ports/notarization-store';
+import { StempelError } from './errors';
+import { hasAnyRole, type Principal } from './roles';
+
+/** Most notarizations of one hash that a verify call lists. */
+export const VERIFY_LIMIT = 100;
+
+export interface NotarizeInput {
+  readonly sha256: string;
+  readonly name?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+const notFound = () => new StempelError('not_found', 'notarization_not_found', 'No such notarization.');
+
+/** Accepting notarizations and answering who may see them. */
+export class Notary {
+  constructor(
+    private readonly store: NotarizationStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Idempotent per owner and hash: a repeat returns the first notarization with `created: false`. */
+  notarize(principal: Principal, input: NotarizeInput) {
+    const notarization: Notarization = {
+      id: randomUUID(),
+      owner: principal.userId,
+      sha256: input.sha256.toLowerCase(),
+      receivedAt: this.now().toISOString(),
+      status: 'pending',
+      ...(input.name === undefined ? {} : { name: input.name }),
+      ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+    };
+    return this.store.createOnce(notarization);
+  }
+
+  /** Owners, verifiers and admins see a notarization; to anyone else it does not exist. */
+  async get(principal: Principal, id: string): Promise<Notarization> {
+    const notarization = await this.store.get(id);
+    if (!notarization) throw notFound();
+    if (notarization.owner !== principal.userId && !hasAnyRole(principal, ['verifier', 'admin']))
+      throw notFound();
+    return notarization;
+  }
+
+  async verify(sha256: string) {
+    const found = await this.store.findBySha256(sha256.toLowerCase(), VERIFY_LIMIT);
+    return {
+      sha256: sha256.toLowerCase(),
+      notarized: found.length > 0,
+      notarizations: found.map(({ id, receivedAt, status }) => ({ id, receivedAt, status })),
+    };
+  }
+}

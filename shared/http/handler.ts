@@ -1,0 +1,150 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+import { StempelError } from '../core/errors';
+import { hasAnyRole, type Principal } from '../core/roles';
+import { corsOrigins } from './cors';
+import { logger, metrics, tracer } from './observability';
+import { parseRequest } from './parse-request';
+import { fromAuthorizerContext } from './principal';
+import { makeProblem, PROBLEM_CONTENT_TYPE, STATUS_BY_KIND } from './problem';
+import { type FunctionGroup, type OperationId, type RouteDefinition, type Routes, routeList } from './routes';
+
+/** What an operation returns; the stack turns it into the API Gateway result. */
+export interface HttpResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodType }
+  ? z.output<S>
+  : undefined;
+
+/** The validated, typed input of one route's operation. */
+export interface RequestFor<R> {
+  readonly body: Parsed<R, 'body'>;
+  readonly query: Parsed<R, 'query'>;
+  readonly params: Parsed<R, 'params'>;
+  readonly principal: R extends { access: 'public' } ? Principal | undefined : Principal;
+  readonly requestId: string;
+}
+
+type OperationsIn<G> = { [K in OperationId]: Routes[K]['group'] extends G ? K : never }[OperationId];
+
+/** The implementations a function group must provide: exactly its routes, each typed from its schemas. */
+export type Operations<G extends FunctionGroup> = {
+  readonly [K in OperationsIn<G>]: (request: RequestFor<Routes[K]>) => Promise<HttpResult>;
+};
+
+export interface HandlerOptions {
+  /** Largest accepted request body in bytes. */
+  readonly maxBodyBytes: () => Promise<number>;
+}
+
+const json = (
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+) => ({
+  statusCode: status,
+  headers: { 'Content-Type': contentType, 'Cache-Control': 'no-store', ...headers },
+  body: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+function authorize(route: RouteDefinition, principal: Principal | undefined): void {
+  if (route.access === 'public') return;
+  if (!principal)
+    throw new StempelError('unauthenticated', 'unauthorized', 'A valid access token is required.');
+  if (principal.mustChangePassword && !route.duringPasswordChange) {
+    throw new StempelError(
+      'forbidden',
+      'password_change_required',
+      'Change your password before doing anything else.',
+    );
+  }
+  if (route.access !== 'signed-in' && !hasAnyRole(principal, route.access)) {
+    throw new StempelError('forbidden', 'forbidden', 'Your roles do not allow this.');
+  }
+}
+
+const toProblemResult = (err: unknown, requestId: string): APIGatewayProxyResult => {
+  if (err instanceof StempelError) {
+    const status = STATUS_BY_KIND[err.kind];
+    const headers: Record<string, string> =
+      err.extra.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(err.extra.retryAfterSeconds) };
+    return json(
+      status,
+      makeProblem(status, err.code, err.detail, requestId, err.extra.errors),
+      PROBLEM_CONTENT_TYPE,
+      headers,
+    );
+  }
+  logger.error('unhandled error', err as Error);
+  return json(
+    500,
+    makeProblem(500, 'internal_error', 'Something went wrong on our side.', requestId),
+    PROBLEM_CONTENT_TYPE,
+  );
+};
+
+/**
+ * The Lambda handler of one function group: the shared middy stack (Powertools
+ * logger, tracer and metrics; security headers; CORS for configured origins)
+ * around a dispatcher that finds the route, checks the caller's roles,
+ * validates the request with the route's zod schemas, runs the operation, and
+ * answers every failure with an RFC 9457 problem.
+ */
+export function httpHandler<G extends FunctionGroup>(
+  group: G,
+  operations: Operations<G>,
+  options: HandlerOptions,
+) {
+  const table = routeList().filter(([, r]) => r.group === group);
+  const implementations = operations as unknown as Record<string, (req: unknown) => Promise<HttpResult>>;
+
+  const dispatch = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const requestId = event.requestContext?.requestId ?? 'unknown';
+    logger.appendKeys({ apiRequestId: requestId, route: `${event.httpMethod} ${event.resource}` });
+    let result: APIGatewayProxyResult;
+    try {
+      const found = table.find(([, r]) => r.method === event.httpMethod && r.path === event.resource);
+      if (!found) throw new StempelError('not_found', 'not_found', 'No such route.');
+      const [operationId, route] = found;
+      const principal = fromAuthorizerContext(event.requestContext?.authorizer);
+      authorize(route, principal);
+      const input = parseRequest(route, event, await options.maxBodyBytes());
+      const implementation = implementations[operationId];
+      if (!implementation) throw new Error(`no implementation for ${operationId}`);
+      const out = await implementation({ ...input, principal, requestId });
+      result = json(out.status, out.body, out.contentType, { ...out.headers });
+    } catch (err) {
+      result = toProblemResult(err, requestId);
+    }
+    metrics.addMetric(
+      result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes',
+      MetricUnit.Count,
+      1,
+    );
+    logger.info('request', { status: result.statusCode });
+    return result;
+  };
+
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(httpSecurityHeaders());
+  const origins = corsOrigins();
+  if (origins.length > 0)
+    handler.use(httpCors({ origins, headers: 'Authorization,Content-Type', exposeHeaders: 'Retry-After' }));
+  return handler.handler(dispatch);
+}

@@ -1,0 +1,29 @@
+import { type Principal, ROLES, type Role } from '../core/roles';
+
+/**
+ * The authorizer's context travels through API Gateway as flat strings; these
+ * two functions are the only place that knows that encoding.
+ */
+export type AuthorizerContext = Record<'userId' | 'roles' | 'mustChangePassword' | 'tokenId', string>;
+
+export const toAuthorizerContext = (p: Principal): AuthorizerContext => ({
+  userId: p.userId,
+  roles: p.roles.join(','),
+  mustChangePassword: String(p.mustChangePassword),
+  tokenId: p.tokenId,
+});
+
+export const fromAuthorizerContext = (
+  ctx: Record<string, unknown> | null | undefined,
+): Principal | undefined => {
+  if (!ctx || typeof ctx.userId !== 'string' || typeof ctx.tokenId !== 'string') return undefined;
+  const roles = String(ctx.roles ?? '')
+    .split(',')
+    .filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  return {
+    userId: ctx.userId,
+    roles,
+    mustChangePassword: String(ctx.mustChangePassword) === 'true',
+    tokenId: ctx.tokenId,
+  };
+};

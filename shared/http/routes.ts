@@ -1,0 +1,155 @@
+import type { z } from 'zod';
+import type { Role } from '../core/roles';
+import * as s from './schemas';
+
+/** Lambda functions, one per route group; each has an entry file functions/<group>.ts. */
+export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'public'] as const;
+export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ResponseDefinition {
+  readonly description: string;
+  readonly schema?: z.ZodType;
+  /** Defaults to application/json. */
+  readonly contentType?: string;
+}
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly path: string;
+  readonly group: FunctionGroup;
+  /** `public`: no token; `signed-in`: any valid token; otherwise the caller needs one of these roles. */
+  readonly access: 'public' | 'signed-in' | readonly Role[];
+  /** Whether a user who must change their password may still call it. */
+  readonly duringPasswordChange?: boolean;
+  readonly summary: string;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly params?: z.ZodType;
+  readonly responses: Readonly<Record<number, ResponseDefinition>>;
+}
+
+const route = <const R extends RouteDefinition>(r: R): R => r;
+
+/**
+ * Every route of the API, in one table: the handlers dispatch and authorize
+ * from it, the local runtime routes from it, the CDK stack builds API Gateway
+ * resources from it, and the OpenAPI document is generated from it.
+ */
+export const routes = {
+  login: route({
+    method: 'POST',
+    path: '/v1/auth/login',
+    group: 'auth',
+    access: 'public',
+    summary: 'Exchange username and password for an access token',
+    body: s.loginRequest,
+    responses: { 200: { description: 'Signed in', schema: s.loginResponse } },
+  }),
+  changePassword: route({
+    method: 'POST',
+    path: '/v1/auth/password',
+    group: 'auth',
+    access: 'signed-in',
+    duringPasswordChange: true,
+    summary: 'Change your own password',
+    body: s.changePasswordRequest,
+    responses: { 204: { description: 'Password changed' } },
+  }),
+  me: route({
+    method: 'GET',
+    path: '/v1/me',
+    group: 'auth',
+    access: 'signed-in',
+    duringPasswordChange: true,
+    summary: 'Who am I',
+    responses: { 200: { description: 'The signed-in user', schema: s.meResponse } },
+  }),
+  createUser: route({
+    method: 'POST',
+    path: '/v1/admin/users',
+    group: 'users',
+    access: ['admin'],
+    summary: 'Create a user with a temporary password',
+    body: s.createUserRequest,
+    responses: { 201: { description: 'Created', schema: s.createUserResponse } },
+  }),
+  listUsers: route({
+    method: 'GET',
+    path: '/v1/admin/users',
+    group: 'users',
+    access: ['admin'],
+    summary: 'List users by username',
+    query: s.listQuery,
+    responses: { 200: { description: 'One page of users', schema: s.userList } },
+  }),
+  getUser: route({
+    method: 'GET',
+    path: '/v1/admin/users/{id}',
+    group: 'users',
+    access: ['admin'],
+    summary: 'Get one user',
+    params: s.idParams,
+    responses: { 200: { description: 'The user', schema: s.userView } },
+  }),
+  notarize: route({
+    method: 'POST',
+    path: '/v1/notarizations',
+    group: 'notarizations',
+    access: ['uploader'],
+    summary: 'Notarize a document by its SHA-256',
+    body: s.notarizeRequest,
+    responses: {
+      201: { description: 'Accepted for the log', schema: s.notarization },
+      200: {
+        description: 'You notarized this hash before; the existing notarization',
+        schema: s.notarization,
+      },
+    },
+  }),
+  getNotarization: route({
+    method: 'GET',
+    path: '/v1/notarizations/{id}',
+    group: 'notarizations',
+    access: ['uploader', 'verifier', 'admin'],
+    summary: 'Get a notarization (owner, verifier or admin)',
+    params: s.idParams,
+    responses: { 200: { description: 'The notarization', schema: s.notarization } },
+  }),
+  verify: route({
+    method: 'POST',
+    path: '/v1/verify',
+    group: 'notarizations',
+    access: ['verifier', 'admin'],
+    summary: 'Was this hash notarized, and when?',
+    body: s.verifyRequest,
+    responses: { 200: { description: 'Verification result', schema: s.verifyResponse } },
+  }),
+  health: route({
+    method: 'GET',
+    path: '/v1/health',
+    group: 'public',
+    access: 'public',
+    summary: 'Service health and its backends',
+    responses: {
+      200: { description: 'Healthy', schema: s.healthResponse },
+      503: { description: 'A backend is failing', schema: s.healthResponse },
+    },
+  }),
+  openapi: route({
+    method: 'GET',
+    path: '/v1/openapi.json',
+    group: 'public',
+    access: 'public',
+    summary: 'This OpenAPI 3.1 document',
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  }),
+} as const;
+
+export type Routes = typeof routes;
+export type OperationId = keyof Routes;
+
+export const routeList = (): [OperationId, RouteDefinition][] =>
+  Object.entries(routes) as [OperationId, RouteDefinition][];

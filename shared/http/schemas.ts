@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ROLES } from '../core/roles';
+
+/**
+ * Request and response shapes. These zod schemas are the single source of
+ * truth: they validate requests in the handlers, type the handlers' inputs,
+ * and generate both the OpenAPI document and API Gateway's request models.
+ */
+
+export const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 digest: 64 hexadecimal characters')
+  .transform((s) => s.toLowerCase())
+  .meta({
+    description: 'SHA-256 of the document, 64 hex characters',
+    example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  });
+
+export const username = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/, 'must be 3 to 64 letters, digits, dots, dashes or underscores')
+  .transform((s) => s.toLowerCase());
+
+const secret = (max: number) => z.string().min(1).max(max);
+
+export const loginRequest = z.strictObject({
+  username: z.string().min(1).max(64),
+  password: secret(1024),
+});
+
+export const loginResponse = z.object({
+  accessToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int().meta({ description: 'seconds until the access token expires' }),
+  mustChangePassword: z.boolean(),
+});
+
+export const changePasswordRequest = z.strictObject({
+  currentPassword: secret(1024),
+  newPassword: secret(1024),
+});
+
+export const role = z.enum(ROLES);
+
+export const userView = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  roles: z.array(role),
+  mustChangePassword: z.boolean(),
+  disabled: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+
+export const meResponse = userView;
+
+export const createUserRequest = z.strictObject({
+  username,
+  roles: z.array(role).min(1).max(ROLES.length),
+});
+
+export const createUserResponse = z.object({
+  user: userView,
+  temporaryPassword: z.string().meta({ description: 'shown once; the user must change it at first login' }),
+});
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const userList = z.object({ items: z.array(userView), nextCursor: z.string().optional() });
+
+export const idParams = z.strictObject({ id: z.uuid() });
+
+const metadataKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys are 1 to 64 letters, digits, dots, dashes or underscores');
+
+export const notarizeRequest = z.strictObject({
+  sha256: sha256Hex,
+  name: z.string().min(1).max(255).optional(),
+  metadata: z
+    .record(metadataKey, z.string().max(1024))
+    .refine((m) => Object.keys(m).length <= 20, 'at most 20 entries')
+    .optional(),
+});
+
+export const notarization = z.object({
+  id: z.uuid(),
+  sha256: z.string(),
+  receivedAt: z.iso.datetime(),
+  status: z.enum(['pending', 'sealed']),
+  owner: z.string(),
+  name: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+export const verifyRequest = z.strictObject({ sha256: sha256Hex });
+
+export const verifyResponse = z.object({
+  sha256: z.string(),
+  notarized: z.boolean(),
+  notarizations: z.array(
+    z.object({ id: z.uuid(), receivedAt: z.iso.datetime(), status: z.enum(['pending', 'sealed']) }),
+  ),
+});
+
+export const healthResponse = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.record(z.string(), z.enum(['ok', 'failing'])),
+});
+
+export const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  requestId: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

@@ -1,0 +1,26 @@
+export type NotarizationStatus = 'pending' | 'sealed';
+
+export interface Notarization {
+  readonly id: string;
+  /** Opaque user id of the uploader. */
+  readonly owner: string;
+  /** Lower-case hex SHA-256 of the document. */
+  readonly sha256: string;
+  /** RFC 3339 UTC with milliseconds. */
+  readonly receivedAt: string;
+  readonly status: NotarizationStatus;
+  readonly name?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface NotarizationStore {
+  /**
+   * Stores the notarization unless this owner already notarized this hash; in
+   * that case nothing is written and the existing one is returned. Safe under
+   * concurrent identical requests: exactly one is created.
+   */
+  createOnce(notarization: Notarization): Promise<{ created: boolean; notarization: Notarization }>;
+  get(id: string): Promise<Notarization | undefined>;
+  /** All notarizations of a hash, oldest first, at most `limit`. */
+  findBySha256(sha256: string, limit: number): Promise<readonly Notarization[]>;
+}

@@ -1,0 +1,15 @@
+/**
+ * The environment variables through which a deployment (the CDK stack, or the
+ * local runtime) tells the functions where their resources are. Table and
+ * bucket names use the variables named in shared/tables.ts.
+ */
+export const ENV = {
+  /** SSM parameter (String, JSON) holding the runtime settings. Unset locally: settings come from the environment. */
+  settingsParameter: 'STEMPEL_SETTINGS_PARAMETER',
+  /** KMS key (ECC_NIST_EDWARDS25519, SIGN_VERIFY) that signs access tokens. Unset locally. */
+  tokenKeyId: 'STEMPEL_TOKEN_KMS_KEY_ID',
+  /** Local data directory: key files live here when no KMS key is configured. */
+  dataDir: 'STEMPEL_DATA_DIR',
+  /** Comma-separated browser origins allowed by CORS. */
+  corsOrigins: 'STEMPEL_CORS_ORIGINS',
+} as const;

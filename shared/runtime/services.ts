@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { DynamoHealthCheck } from '../adapters/dynamo-health-check';
+import { DynamoNotarizationStore } from '../adapters/dynamo-notarization-store';
+import { DynamoUserStore } from '../adapters/dynamo-user-store';
+import { EnvSettings } from '../adapters/env-settings';
+import { KmsSigner } from '../adapters/kms-signer';
+import { LocalSigner } from '../adapters/local-signer';
+import { S3HealthCheck } from '../adapters/s3-health-check';
+import { SsmSettings } from '../adapters/ssm-settings';
+import { AccessTokens } from '../core/access-tokens';
+import { Identity } from '../core/identity';
+import { Notary } from '../core/notary';
+import type { Signer } from '../ports/signer';
+import { documentsBucket, identityTable, notarizationsTable, resourceName } from '../tables';
+import { ENV } from './environment';
+
+/**
+ * The composition root: picks adapters from the environment, the same way in
+ * Lambda and in the local runtime. Each service is built on first use, so a
+ * function only touches (and needs permissions for) what it uses.
+ */
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+};
+
+export const settingsSource = once(() => {
+  const parameter = process.env[ENV.settingsParameter];
+  return parameter ? new SsmSettings(parameter) : new EnvSettings();
+});
+
+export const settings = () => settingsSource().load();
+
+export const tokenSigner = once((): Signer => {
+  const keyId = process.env[ENV.tokenKeyId];
+  if (keyId) return new KmsSigner(keyId);
+  const dataDir = process.env[ENV.dataDir];
+  if (dataDir) return new LocalSigner(join(dataDir, 'keys', 'access-token-ed25519.pem'));
+  throw new Error(`set ${ENV.tokenKeyId} (AWS) or ${ENV.dataDir} (local) to sign access tokens`);
+});
+
+export const userStore = once(() => new DynamoUserStore());
+export const accessTokens = once(() => new AccessTokens(tokenSigner(), settings));
+export const identity = once(() => new Identity(userStore(), accessTokens()));
+export const notary = once(() => new Notary(new DynamoNotarizationStore()));
+
+export const healthChecks = once(() => [
+  new DynamoHealthCheck('identityTable', resourceName(identityTable)),
+  new DynamoHealthCheck('notarizationsTable', resourceName(notarizationsTable)),
+  new S3HealthCheck('documentsBucket', resourceName(documentsBucket)),
+]);
+
+export const maxBodyBytes = async () => (await settings()).maxBodyBytes;

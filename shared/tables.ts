@@ -1,0 +1,66 @@
+/**
+ * The one definition of every DynamoDB table and S3 bucket: the CDK stack and
+ * the local bootstrap both build from these. All key attributes are strings.
+ */
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+}
+
+export interface TableDefinition {
+  /** Construct id in CDK and table-name suffix locally. */
+  readonly id: string;
+  /** Environment variable through which functions learn the table's name. */
+  readonly envVar: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly indexes: readonly IndexDefinition[];
+  readonly ttlAttribute?: string;
+  readonly stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
+}
+
+export interface BucketDefinition {
+  readonly id: string;
+  readonly envVar: string;
+}
+
+/** Users and username reservations (single-table). */
+export const identityTable = {
+  id: 'Identity',
+  envVar: 'IDENTITY_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [{ indexName: 'byList', partitionKey: 'listPk', sortKey: 'listSk' }],
+  ttlAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
+/** Notarizations and the (owner, hash) reservations that make them idempotent. */
+export const notarizationsTable = {
+  id: 'Notarizations',
+  envVar: 'NOTARIZATIONS_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [
+    { indexName: 'bySha256', partitionKey: 'sha256', sortKey: 'receivedAt' },
+    { indexName: 'byOwner', partitionKey: 'owner', sortKey: 'receivedAt' },
+  ],
+  stream: 'NEW_IMAGE',
+} as const satisfies TableDefinition;
+
+export const tables: readonly TableDefinition[] = [identityTable, notarizationsTable];
+
+/** Uploaded documents, encrypted with KMS. */
+export const documentsBucket = {
+  id: 'Documents',
+  envVar: 'DOCUMENTS_BUCKET',
+} as const satisfies BucketDefinition;
+
+export const buckets: readonly BucketDefinition[] = [documentsBucket];
+
+/** Reads a resource's name from the environment, failing loudly when the deployment forgot it. */
+export function resourceName(def: { envVar: string }): string {
+  const name = process.env[def.envVar];
+  if (!name) throw new Error(`${def.envVar} is not set`);
+  return name;
+}
