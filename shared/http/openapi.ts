@@ -53,7 +53,8 @@ export function openApiDocument(): JsonObject {
       responses['403'] = problemResponse('Not allowed for your roles, or password change required');
     }
     if (route.params) responses['404'] = problemResponse('Not found');
-    const item = (paths[route.path] ??= {});
+    const item = paths[route.path] ?? {};
+    paths[route.path] = item;
     item[route.method.toLowerCase()] = {
       operationId,
       summary: route.summary,
