@@ -1,0 +1,70 @@
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { BucketDefinition, TableDefinition } from '../tables';
+
+/** The physical name of a table or bucket in the local runtime. */
+export const localName = (def: { id: string }) => `stempel-local-${def.id.toLowerCase()}`;
+
+/** Creates a table from its shared definition, unless it exists already. */
+export async function createTable(client: DynamoDBClient, def: TableDefinition): Promise<void> {
+  const keyNames = new Set([
+    def.partitionKey,
+    def.sortKey,
+    ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]);
+  const keySchema = (pk: string, sk?: string) => [
+    { AttributeName: pk, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+  ];
+  const TableName = localName(def);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...keyNames]
+          .filter((n): n is string => Boolean(n))
+          .map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+        KeySchema: keySchema(def.partitionKey, def.sortKey),
+        ...(def.indexes.length > 0
+          ? {
+              GlobalSecondaryIndexes: def.indexes.map((i) => ({
+                IndexName: i.indexName,
+                KeySchema: keySchema(i.partitionKey, i.sortKey),
+                Projection: { ProjectionType: 'ALL' as const },
+              })),
+            }
+          : {}),
+        ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ResourceInUseException) return;
+    throw err;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName });
+  if (def.ttlAttribute) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute },
+      }),
+    );
+  }
+}
+
+export async function createBucket(client: S3Client, def: BucketDefinition): Promise<void> {
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: localName(def) }));
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;
+    throw err;
+  }
+}

@@ -1,0 +1,131 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { BootstrapResult } from '../core/bootstrap-admin';
+import { ENV } from '../runtime/environment';
+import { buckets, tables } from '../tables';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { freePort } from './free-port';
+import { createGateway } from './gateway';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, localS3Client } from './local-clients';
+import { createBucket, createTable, localName } from './provision';
+import { type S3Emulator, startS3Emulator } from './s3-emulator';
+
+export interface LocalRuntimeOptions {
+  /** Where DynamoDB Local, the S3 emulator and the local keys keep their data. */
+  readonly dataDir: string;
+  /** HTTP port; 0 picks a free one. */
+  readonly port: number;
+  readonly host?: string;
+  /** First admin's password; generated when absent. */
+  readonly bootstrapAdminPassword?: string;
+  readonly bootstrapAdminUsername?: string;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly dynamoEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+/**
+ * Points this process at the emulators the way a deployment points Lambda at
+ * AWS: through environment variables only, so the handlers run unchanged.
+ */
+function configureEnvironment(dataDir: string, dynamoEndpoint: string, s3Endpoint: string): void {
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    [ENV.dataDir]: dataDir,
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'stempel-local',
+  };
+  for (const def of [...tables, ...buckets]) env[def.envVar] = localName(def);
+  Object.assign(process.env, env);
+  delete process.env[ENV.settingsParameter];
+  delete process.env[ENV.tokenKeyId];
+}
+
+/**
+ * Everything `npm start` runs: DynamoDB Local and s3rver with data under
+ * `dataDir`, tables and buckets from the shared definitions, local keys, the
+ * bootstrap admin, and an HTTP server in front of the Lambda handlers.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  const stops: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const dynamo: DynamoDbLocal = await startDynamoDbLocal(await freePort(), join(dataDir, 'dynamodb'));
+    stops.push(dynamo.stop);
+    const s3: S3Emulator = await startS3Emulator(0, join(dataDir, 's3'));
+    stops.push(s3.stop);
+    configureEnvironment(dataDir, dynamo.endpoint, s3.endpoint);
+
+    const dynamoClient = localDynamoClient(dynamo.endpoint);
+    for (const def of tables) await createTable(dynamoClient, def);
+    const s3Client = localS3Client(s3.endpoint);
+    for (const def of buckets) await createBucket(s3Client, def);
+
+    // Imported only now: the handlers read the environment configured above.
+    const [{ bootstrapAdmin }, services, authorizer, auth, users, notarizations, publicRoutes] =
+      await Promise.all([
+        import('../core/bootstrap-admin'),
+        import('../runtime/services'),
+        import('../../functions/authorizer'),
+        import('../../functions/auth'),
+        import('../../functions/users'),
+        import('../../functions/notarizations'),
+        import('../../functions/public'),
+      ]);
+    const bootstrap = await bootstrapAdmin(services.identity(), {
+      username: options.bootstrapAdminUsername ?? 'admin',
+      password: options.bootstrapAdminPassword,
+    });
+    const { corsOrigins } = await import('../http/cors');
+    const gateway = createGateway(
+      {
+        authorizer: authorizer.handler,
+        groups: {
+          auth: auth.handler,
+          users: users.handler,
+          notarizations: notarizations.handler,
+          public: publicRoutes.handler,
+        },
+      },
+      { corsOrigins: corsOrigins() },
+    );
+    const server: Server = createServer((req, res) => void gateway(req, res));
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(options.port, options.host ?? '127.0.0.1', ok);
+    });
+    stops.push(
+      () =>
+        new Promise<void>((ok) => {
+          server.close(() => ok());
+          server.closeAllConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+      dynamoEndpoint: dynamo.endpoint,
+      s3Endpoint: s3.endpoint,
+      bootstrap,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
