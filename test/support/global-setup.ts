@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startLocalRuntime } from '../../shared/local/runtime';
+
+export const BOOTSTRAP_PASSWORD = 'bootstrap-Initial-pass-1';
+export const ADMIN_PASSWORD = 'Stempel-Changed-pass-2026';
+
+/** Environment keys the local runtime configured, copied into every test worker. */
+const FORWARDED = /^(AWS_|IDENTITY_TABLE|NOTARIZATIONS_TABLE|DOCUMENTS_BUCKET|STEMPEL_|POWERTOOLS_)/;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    apiUrl: string;
+    adminPassword: string;
+    localEnv: Record<string, string>;
+  }
+}
+
+/**
+ * Starts the real local runtime once (DynamoDB Local, s3rver, the HTTP
+ * gateway) in a temporary data directory, and brings the bootstrap admin past
+ * its forced password change so tests can start from a usable admin.
+ */
+export default async function setup(project: TestProject) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stempel-test-'));
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  const runtime = await startLocalRuntime({ dataDir, port: 0, bootstrapAdminPassword: BOOTSTRAP_PASSWORD });
+  const teardown = async () => {
+    await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await prepareAdmin(runtime.url);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  project.provide('apiUrl', runtime.url);
+  project.provide('adminPassword', ADMIN_PASSWORD);
+  project.provide(
+    'localEnv',
+    Object.fromEntries(
+      Object.entries(process.env).filter(([k, v]) => FORWARDED.test(k) && v !== undefined),
+    ) as Record<string, string>,
+  );
+  return teardown;
+}
+
+async function prepareAdmin(url: string) {
+  const post = async (path: string, body: unknown, token?: string) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const login = await post('/v1/auth/login', { username: 'admin', password: BOOTSTRAP_PASSWORD });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const changed = await post(
+    '/v1/auth/password',
+    { currentPassword: BOOTSTRAP_PASSWORD, newPassword: ADMIN_PASSWORD },
+    accessToken,
+  );
+  if (changed.status !== 204) throw new Error(`could not prepare the admin: ${changed.status}`);
+}
