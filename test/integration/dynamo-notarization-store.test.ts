@@ -1,0 +1,48 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { DynamoNotarizationStore } from '../../shared/adapters/dynamo-notarization-store';
+import type { Notarization } from '../../shared/ports/notarization-store';
+
+const store = new DynamoNotarizationStore();
+const sha = () => randomBytes(32).toString('hex');
+const notarization = (
+  owner: string,
+  sha256: string,
+  receivedAt = new Date().toISOString(),
+): Notarization => ({
+  id: randomUUID(),
+  owner,
+  sha256,
+  receivedAt,
+  status: 'pending',
+});
+
+describe('DynamoDB notarization store (DynamoDB Local)', () => {
+  it('stores and reads back a notarization', async () => {
+    const n = { ...notarization(randomUUID(), sha()), name: 'deed.pdf', metadata: { case: '42' } };
+    expect(await store.createOnce(n)).toEqual({ created: true, notarization: n });
+    expect(await store.get(n.id)).toEqual(n);
+    expect(await store.get(randomUUID())).toBeUndefined();
+  });
+
+  it('creates exactly one notarization when the same owner sends the same hash concurrently', async () => {
+    const owner = randomUUID();
+    const hash = sha();
+    const attempts = Array.from({ length: 12 }, () => notarization(owner, hash));
+    const results = await Promise.all(attempts.map((n) => store.createOnce(n)));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const winner = results.find((r) => r.created)?.notarization;
+    for (const r of results) expect(r.notarization).toEqual(winner);
+    expect(await store.findBySha256(hash, 100)).toEqual([winner]);
+  });
+
+  it('keeps different owners of one hash apart and lists them oldest first', async () => {
+    const hash = sha();
+    const later = notarization(randomUUID(), hash, '2026-02-01T00:00:00.000Z');
+    const earlier = notarization(randomUUID(), hash, '2026-01-01T00:00:00.000Z');
+    await store.createOnce(later);
+    await store.createOnce(earlier);
+    expect((await store.findBySha256(hash, 100)).map((n) => n.id)).toEqual([earlier.id, later.id]);
+    expect(await store.findBySha256(hash, 1)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { DynamoUserStore } from '../../shared/adapters/dynamo-user-store';
+import type { UserRecord } from '../../shared/ports/user-store';
+
+const store = new DynamoUserStore();
+const user = (username: string): UserRecord => ({
+  id: randomUUID(),
+  username,
+  roles: ['uploader'],
+  passwordHash: '$scrypt$ln=17,r=8,p=1$x$y',
+  mustChangePassword: true,
+  disabled: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+});
+
+describe('DynamoDB user store (DynamoDB Local)', () => {
+  it('finds a user by id and by username', async () => {
+    const u = user(`u-${randomUUID()}`);
+    await store.create(u);
+    expect(await store.getById(u.id)).toEqual(u);
+    expect(await store.getByUsername(u.username)).toEqual(u);
+    expect(await store.getByUsername('nobody-here')).toBeUndefined();
+  });
+
+  it('refuses a second user with a taken username and leaves the first intact', async () => {
+    const first = user(`taken-${randomUUID()}`);
+    await store.create(first);
+    const second = { ...user(first.username), roles: ['admin' as const] };
+    await expect(store.create(second)).rejects.toMatchObject({ code: 'username_taken' });
+    expect(await store.getById(second.id)).toBeUndefined();
+    expect(await store.getByUsername(first.username)).toEqual(first);
+  });
+
+  it('pages through all users with its cursor, each exactly once', async () => {
+    await Promise.all(Array.from({ length: 5 }, (_, i) => store.create(user(`page-${i}-${randomUUID()}`))));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list(2, cursor);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((u) => u.username));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((n) => n.startsWith('page-'))).toHaveLength(5);
+    expect([...seen].sort()).toEqual(seen);
+  });
+
+  it('refuses a cursor it did not issue', async () => {
+    await expect(store.list(2, 'bm90LWEtY3Vyc29y')).rejects.toMatchObject({ code: 'invalid_cursor' });
+    const forged = Buffer.from(JSON.stringify({ pk: 1 })).toString('base64url');
+    await expect(store.list(2, forged)).rejects.toMatchObject({ code: 'invalid_cursor' });
+  });
+
+  it('changes a password and refuses to create a user by updating a missing one', async () => {
+    const u = user(`pw-${randomUUID()}`);
+    await store.create(u);
+    await store.setPassword(u.id, 'new-hash', false, '2026-01-02T00:00:00.000Z');
+    expect(await store.getById(u.id)).toMatchObject({ passwordHash: 'new-hash', mustChangePassword: false });
+    await expect(store.setPassword(randomUUID(), 'h', false, 'now')).rejects.toThrow();
+  });
+});

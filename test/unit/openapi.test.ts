@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../shared/http/openapi';
+import { routeList } from '../../shared/http/routes';
+
+describe('OpenAPI document', () => {
+  const doc = openApiDocument() as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<string, { operationId: string; security?: unknown[]; responses: Record<string, unknown> }>
+    >;
+  };
+
+  it('describes every route of the route table, with its access', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    for (const [operationId, route] of routeList()) {
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      expect(op?.operationId, operationId).toBe(operationId);
+      if (route.access === 'public') expect(op?.security).toEqual([]);
+      else expect(op?.responses['401']).toBeDefined();
+    }
+  });
+
+  it('documents path parameters and strict request bodies', () => {
+    const get = doc.paths['/v1/notarizations/{id}']?.get as unknown as {
+      parameters: { name: string; in: string }[];
+    };
+    expect(get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+    const login = doc.paths['/v1/auth/login']?.post as unknown as {
+      requestBody: { content: { 'application/json': { schema: { additionalProperties: boolean } } } };
+    };
+    expect(login.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+  });
+});
