@@ -40,7 +40,7 @@ const badCredentials = () =>
 export class Identity {
   constructor(
     private readonly users: UserStore,
-    private readonly tokens: AccessTokens,
+    private readonly tokens: Pick<AccessTokens, 'issue'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

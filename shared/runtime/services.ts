@@ -44,7 +44,10 @@ export const tokenSigner = once((): Signer => {
 
 export const userStore = once(() => new DynamoUserStore());
 export const accessTokens = once(() => new AccessTokens(tokenSigner(), settings));
-export const identity = once(() => new Identity(userStore(), accessTokens()));
+// Tokens are resolved on first login, so tools that only manage users need no signing key.
+export const identity = once(
+  () => new Identity(userStore(), { issue: (userId) => accessTokens().issue(userId) }),
+);
 export const notary = once(() => new Notary(new DynamoNotarizationStore()));
 
 export const healthChecks = once(() => [
