@@ -1,6 +1,6 @@
 import { httpHandler } from '../shared/http/handler';
 import { created, ok } from '../shared/http/results';
-import { maxBodyBytes, notary } from '../shared/runtime/services';
+import { maxBodyBytes, notary, transparency } from '../shared/runtime/services';
 
 export const handler = httpHandler(
   'notarizations',
@@ -10,6 +10,10 @@ export const handler = httpHandler(
       return isNew ? created(notarization) : ok(notarization);
     },
     getNotarization: async ({ principal, params }) => ok(await notary().get(principal, params.id)),
+    getReceipt: async ({ principal, params }) => {
+      const receipt = await (await transparency()).receipt(await notary().get(principal, params.id));
+      return receipt ? ok(receipt) : { status: 202, body: { status: 'pending' } };
+    },
     verify: async ({ body }) => ok(await notary().verify(body.sha256)),
   },
   { maxBodyBytes },

@@ -44,11 +44,25 @@ export const notarizationsTable = {
   indexes: [
     { indexName: 'bySha256', partitionKey: 'sha256', sortKey: 'receivedAt' },
     { indexName: 'byOwner', partitionKey: 'owner', sortKey: 'receivedAt' },
+    // Sparse: only notarizations not yet in the log carry `pending`; the integrator reads its queue here.
+    { indexName: 'byPending', partitionKey: 'pending', sortKey: 'receivedAt' },
   ],
   stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
-export const tables: readonly TableDefinition[] = [identityTable, notarizationsTable];
+/**
+ * The Merkle log: one item per perfect-subtree node (`<log>/N/<level>/<index>`,
+ * leaves carry their entry) and one tree head (`<log>/HEAD`). Every node is its
+ * own partition key, so the log spreads over partitions as it grows.
+ */
+export const logTable = {
+  id: 'Log',
+  envVar: 'LOG_TABLE',
+  partitionKey: 'pk',
+  indexes: [],
+} as const satisfies TableDefinition;
+
+export const tables: readonly TableDefinition[] = [identityTable, notarizationsTable, logTable];
 
 /** Uploaded documents, encrypted with KMS. */
 export const documentsBucket = {

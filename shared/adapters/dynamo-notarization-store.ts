@@ -4,7 +4,9 @@ import type { Notarization, NotarizationStore } from '../ports/notarization-stor
 import { notarizationsTable, resourceName } from '../tables';
 import { dynamoDocumentClient } from './dynamo-client';
 
-const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
+export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
+/** Value of the sparse `pending` attribute that queues a notarization for the log (see the byPending index). */
+export const PENDING_QUEUE = 'notary';
 /** Reserves (owner, hash); its attributes avoid the GSI key names so it never shows up in an index. */
 const reservationKey = (owner: string, sha256: string) => ({
   pk: `OWNER_HASH#${owner}#${sha256}`,
@@ -19,6 +21,7 @@ const toNotarization = (item: Record<string, unknown>): Notarization => ({
   status: item.status as Notarization['status'],
   ...(item.name === undefined ? {} : { name: item.name as string }),
   ...(item.metadata === undefined ? {} : { metadata: item.metadata as Record<string, string> }),
+  ...(item.logIndex === undefined ? {} : { logIndex: item.logIndex as number }),
 });
 
 /**
@@ -50,7 +53,7 @@ export class DynamoNotarizationStore implements NotarizationStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...notarizationKey(notarization.id), ...notarization },
+                Item: { ...notarizationKey(notarization.id), ...notarization, pending: PENDING_QUEUE },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },

@@ -12,6 +12,7 @@ export class EnvSettings implements SettingsSource {
       audience: env.STEMPEL_TOKEN_AUDIENCE || undefined,
       accessTokenTtlSeconds: int(env.STEMPEL_ACCESS_TOKEN_TTL_SECONDS),
       maxBodyBytes: int(env.STEMPEL_MAX_BODY_BYTES),
+      logOrigin: env.STEMPEL_LOG_ORIGIN || undefined,
     });
   }
 

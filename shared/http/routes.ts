@@ -3,7 +3,7 @@ import type { Role } from '../core/roles';
 import * as s from './schemas';
 
 /** Lambda functions, one per route group; each has an entry file functions/<group>.ts. */
-export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'public'] as const;
+export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'log', 'public'] as const;
 export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -118,6 +118,18 @@ export const routes = {
     params: s.idParams,
     responses: { 200: { description: 'The notarization', schema: s.notarization } },
   }),
+  getReceipt: route({
+    method: 'GET',
+    path: '/v1/notarizations/{id}/receipt',
+    group: 'notarizations',
+    access: ['uploader', 'verifier', 'admin'],
+    summary: 'The receipt of a sealed notarization (owner, verifier or admin)',
+    params: s.idParams,
+    responses: {
+      200: { description: 'Sealed: the receipt', schema: s.receiptResponse },
+      202: { description: 'Not in the log yet; try again shortly', schema: s.pendingResponse },
+    },
+  }),
   verify: route({
     method: 'POST',
     path: '/v1/verify',
@@ -126,6 +138,33 @@ export const routes = {
     summary: 'Was this hash notarized, and when?',
     body: s.verifyRequest,
     responses: { 200: { description: 'Verification result', schema: s.verifyResponse } },
+  }),
+  checkpoint: route({
+    method: 'GET',
+    path: '/v1/log/checkpoint',
+    group: 'log',
+    access: 'public',
+    summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note)',
+    responses: {
+      200: { description: 'Signed note', contentType: 'text/plain; charset=utf-8', schema: s.textBody },
+    },
+  }),
+  logKey: route({
+    method: 'GET',
+    path: '/v1/log/key',
+    group: 'log',
+    access: 'public',
+    summary: "The log's verifier key",
+    responses: { 200: { description: 'Verifier key', schema: s.logKeyResponse } },
+  }),
+  consistency: route({
+    method: 'GET',
+    path: '/v1/log/consistency',
+    group: 'log',
+    access: 'public',
+    summary: 'RFC 9162 consistency proof between two tree sizes',
+    query: s.consistencyQuery,
+    responses: { 200: { description: 'Consistency proof', schema: s.consistencyResponse } },
   }),
   health: route({
     method: 'GET',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { receiptSchema } from '../core/receipt';
 import { ROLES } from '../core/roles';
 
 /**
@@ -93,6 +94,37 @@ export const notarization = z.object({
   owner: z.string(),
   name: z.string().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+  logIndex: z.number().int().optional(),
+});
+
+export const receiptResponse = receiptSchema.meta({
+  description: 'Checkable offline with the document and the log verifier key (see README, "Receipts")',
+});
+
+export const textBody = z.string();
+
+export const pendingResponse = z.object({ status: z.literal('pending') });
+
+export const consistencyQuery = z
+  .strictObject({
+    from: z.coerce.number().int().min(1),
+    to: z.coerce.number().int().min(1),
+  })
+  .refine((q) => q.from <= q.to, { message: 'from must not exceed to', path: ['from'] });
+
+export const consistencyResponse = z.object({
+  from: z.number().int(),
+  to: z.number().int(),
+  proof: z.array(z.string()),
+});
+
+export const logKeyResponse = z.object({
+  origin: z.string(),
+  verifierKey: z
+    .string()
+    .meta({ description: 'C2SP signed-note verifier key: name+hash+base64(0x01 ‖ key)' }),
+  algorithm: z.literal('Ed25519'),
+  publicKey: z.string().meta({ description: 'raw 32-byte Ed25519 public key, base64' }),
 });
 
 export const verifyRequest = z.strictObject({ sha256: sha256Hex });

@@ -5,13 +5,12 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
-  Context,
 } from 'aws-lambda';
 import { gatewayProblem, gatewayProblemBody } from '../http/gateway-responses';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { type FunctionGroup, type RouteDefinition, routeList } from '../http/routes';
-
-type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+import type { LambdaHandler } from './lambda-context';
+import { lambdaContext } from './lambda-context';
 
 export interface GatewayFunctions {
   readonly authorizer: LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>;
@@ -20,21 +19,6 @@ export interface GatewayFunctions {
 
 /** API Gateway's own payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-
-const lambdaContext = (functionName: string): Context => ({
-  awsRequestId: randomUUID(),
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-  memoryLimitInMB: '512',
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: 'local',
-  callbackWaitsForEmptyEventLoop: false,
-  getRemainingTimeInMillis: () => 29_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
 
 const matchRoute = (method: string, path: string) => {
   for (const [, route] of routeList()) {

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BootstrapResult } from '../core/bootstrap-admin';
 import { ENV } from '../runtime/environment';
-import { buckets, tables } from '../tables';
+import { buckets, notarizationsTable, tables } from '../tables';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { freePort } from './free-port';
 import { createGateway } from './gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, localS3Client } from './local-clients';
 import { createBucket, createTable, localName } from './provision';
 import { type S3Emulator, startS3Emulator } from './s3-emulator';
+import { startStreamTrigger } from './stream-trigger';
 
 export interface LocalRuntimeOptions {
   /** Where DynamoDB Local, the S3 emulator and the local keys keep their data. */
@@ -77,16 +78,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const def of buckets) await createBucket(s3Client, def);
 
     // Imported only now: the handlers read the environment configured above.
-    const [{ bootstrapAdmin }, services, authorizer, auth, users, notarizations, publicRoutes] =
-      await Promise.all([
-        import('../core/bootstrap-admin'),
-        import('../runtime/services'),
-        import('../../functions/authorizer'),
-        import('../../functions/auth'),
-        import('../../functions/users'),
-        import('../../functions/notarizations'),
-        import('../../functions/public'),
-      ]);
+    const [
+      { bootstrapAdmin },
+      services,
+      authorizer,
+      auth,
+      users,
+      notarizations,
+      log,
+      publicRoutes,
+      integrator,
+    ] = await Promise.all([
+      import('../core/bootstrap-admin'),
+      import('../runtime/services'),
+      import('../../functions/authorizer'),
+      import('../../functions/auth'),
+      import('../../functions/users'),
+      import('../../functions/notarizations'),
+      import('../../functions/log'),
+      import('../../functions/public'),
+      import('../../functions/integrator'),
+    ]);
     const bootstrap = await bootstrapAdmin(services.identity(), {
       username: options.bootstrapAdminUsername ?? 'admin',
       password: options.bootstrapAdminPassword,
@@ -99,11 +111,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           auth: auth.handler,
           users: users.handler,
           notarizations: notarizations.handler,
+          log: log.handler,
           public: publicRoutes.handler,
         },
       },
       { corsOrigins: corsOrigins() },
     );
+    const streams = await startStreamTrigger({
+      endpoint: dynamo.endpoint,
+      tableName: localName(notarizationsTable),
+      handler: integrator.handler,
+    });
+    stops.push(streams.stop);
     const server: Server = createServer((req, res) => void gateway(req, res));
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);

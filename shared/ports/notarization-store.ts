@@ -11,6 +11,8 @@ export interface Notarization {
   readonly status: NotarizationStatus;
   readonly name?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Position in the Merkle log, once sealed. */
+  readonly logIndex?: number;
 }
 
 export interface NotarizationStore {

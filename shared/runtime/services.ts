@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DynamoHealthCheck } from '../adapters/dynamo-health-check';
+import { DynamoLogStore } from '../adapters/dynamo-log-store';
 import { DynamoNotarizationStore } from '../adapters/dynamo-notarization-store';
 import { DynamoUserStore } from '../adapters/dynamo-user-store';
 import { EnvSettings } from '../adapters/env-settings';
@@ -9,9 +10,11 @@ import { S3HealthCheck } from '../adapters/s3-health-check';
 import { SsmSettings } from '../adapters/ssm-settings';
 import { AccessTokens } from '../core/access-tokens';
 import { Identity } from '../core/identity';
+import { Integrator } from '../core/integrator';
 import { Notary } from '../core/notary';
+import { Transparency } from '../core/transparency';
 import type { Signer } from '../ports/signer';
-import { documentsBucket, identityTable, notarizationsTable, resourceName } from '../tables';
+import { documentsBucket, identityTable, logTable, notarizationsTable, resourceName } from '../tables';
 import { ENV } from './environment';
 
 /**
@@ -34,13 +37,18 @@ export const settingsSource = once(() => {
 
 export const settings = () => settingsSource().load();
 
-export const tokenSigner = once((): Signer => {
-  const keyId = process.env[ENV.tokenKeyId];
+/** A KMS key in AWS, a key file in the local data directory otherwise. */
+const signer = (kmsKeyVariable: string, localFile: string): Signer => {
+  const keyId = process.env[kmsKeyVariable];
   if (keyId) return new KmsSigner(keyId);
   const dataDir = process.env[ENV.dataDir];
-  if (dataDir) return new LocalSigner(join(dataDir, 'keys', 'access-token-ed25519.pem'));
-  throw new Error(`set ${ENV.tokenKeyId} (AWS) or ${ENV.dataDir} (local) to sign access tokens`);
-});
+  if (dataDir) return new LocalSigner(join(dataDir, 'keys', localFile));
+  throw new Error(`set ${kmsKeyVariable} (AWS) or ${ENV.dataDir} (local)`);
+};
+
+export const tokenSigner = once(() => signer(ENV.tokenKeyId, 'access-token-ed25519.pem'));
+export const logSigner = once(() => signer(ENV.logKeyId, 'log-ed25519.pem'));
+export const logStore = once(() => new DynamoLogStore());
 
 export const userStore = once(() => new DynamoUserStore());
 export const accessTokens = once(() => new AccessTokens(tokenSigner(), settings));
@@ -50,9 +58,17 @@ export const identity = once(
 );
 export const notary = once(() => new Notary(new DynamoNotarizationStore()));
 
+/** The log's origin is configuration, read once per process (a change needs a new key name anyway). */
+const logOrigin = once(async () => (await settings()).logOrigin);
+export const integrator = once(
+  async () => new Integrator(logStore(), logSigner(), { origin: await logOrigin() }),
+);
+export const transparency = once(async () => new Transparency(logStore(), logSigner(), await logOrigin()));
+
 export const healthChecks = once(() => [
   new DynamoHealthCheck('identityTable', resourceName(identityTable)),
   new DynamoHealthCheck('notarizationsTable', resourceName(notarizationsTable)),
+  new DynamoHealthCheck('logTable', resourceName(logTable)),
   new S3HealthCheck('documentsBucket', resourceName(documentsBucket)),
 ]);
 

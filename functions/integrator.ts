@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { logger, metrics, tracer } from '../shared/http/observability';
+import { integrator } from '../shared/runtime/services';
+
+/** Leave this much of the invocation for the last commit to finish. */
+const SAFETY_MARGIN_MS = 10_000;
+
+/**
+ * Seals pending notarizations into the log. Triggered by the notarizations
+ * table's stream (and by a schedule as a safety net); the records only say
+ * "there is work": the integrator drains the pending queue itself, so
+ * duplicate, reordered or lost deliveries change nothing.
+ */
+export const handler = middy<DynamoDBStreamEvent | ScheduledEvent, void>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer))
+  .use(logMetrics(metrics))
+  .handler(async (_event, context: Context) => {
+    const deadline = Date.now() + Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
+    const result = await (await integrator()).drain(deadline);
+    metrics.addMetric('EntriesSealed', MetricUnit.Count, result.sealed);
+    metrics.addMetric('IntegrationConflicts', MetricUnit.Count, result.conflicts);
+    metrics.addMetric('TreeSize', MetricUnit.Count, result.treeSize);
+    logger.info('integrated', { ...result });
+  });

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { openCheckpoint } from './checkpoint';
+import type { LogEntry } from './log-entry';
+import { hashLeaf, verifyInclusion } from './merkle';
+import { NoteError, parseVerifierKey } from './signed-note';
+
+/**
+ * A receipt: everything needed, with the document and the log's verifier key,
+ * to check a notarization offline.
+ */
+export const receiptSchema = z.object({
+  v: z.literal(1),
+  entry: z.string().min(2),
+  index: z.number().int().min(0),
+  treeSize: z.number().int().min(1),
+  inclusionProof: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 hash')),
+  checkpoint: z.string().min(1),
+});
+
+export type Receipt = z.infer<typeof receiptSchema>;
+
+const entrySchema = z.object({
+  v: z.literal(1),
+  id: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  receivedAt: z.string(),
+  owner: z.string(),
+});
+
+/** Which check failed, so a verifier can say exactly why a receipt is refused. */
+export type ReceiptFailure = 'malformed_receipt' | 'document_mismatch' | 'signature' | 'inclusion';
+
+export class ReceiptError extends Error {
+  override readonly name = 'ReceiptError';
+  constructor(
+    readonly failure: ReceiptFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface VerifiedReceipt {
+  readonly entry: LogEntry;
+  readonly index: number;
+  readonly treeSize: number;
+  readonly origin: string;
+}
+
+/**
+ * Verifies a receipt for a document hash against a pinned verifier key:
+ * the entry names this document, the checkpoint is signed by the key, and the
+ * entry is included in the tree the checkpoint commits to.
+ */
+export function verifyReceipt(
+  documentSha256: string,
+  receiptJson: unknown,
+  verifierKey: string,
+): VerifiedReceipt {
+  const parsed = receiptSchema.safeParse(receiptJson);
+  if (!parsed.success)
+    throw new ReceiptError(
+      'malformed_receipt',
+      `the receipt is malformed: ${parsed.error.issues[0]?.message}`,
+    );
+  const receipt = parsed.data;
+  let entryJson: unknown;
+  try {
+    entryJson = JSON.parse(receipt.entry);
+  } catch {
+    throw new ReceiptError('malformed_receipt', 'the receipt entry is not JSON');
+  }
+  const entry = entrySchema.safeParse(entryJson);
+  if (!entry.success)
+    throw new ReceiptError('malformed_receipt', 'the receipt entry is not a notarization entry');
+  if (entry.data.sha256 !== documentSha256.toLowerCase()) {
+    throw new ReceiptError(
+      'document_mismatch',
+      `the document's SHA-256 ${documentSha256} is not the one notarized (${entry.data.sha256})`,
+    );
+  }
+  let checkpoint: ReturnType<typeof openCheckpoint>;
+  try {
+    checkpoint = openCheckpoint(receipt.checkpoint, parseVerifierKey(verifierKey));
+  } catch (err) {
+    if (err instanceof NoteError) throw new ReceiptError('signature', `checkpoint signature: ${err.message}`);
+    throw err;
+  }
+  if (checkpoint.size !== receipt.treeSize) {
+    throw new ReceiptError(
+      'inclusion',
+      `the receipt's tree size ${receipt.treeSize} is not the checkpoint's ${checkpoint.size}`,
+    );
+  }
+  const proof = receipt.inclusionProof.map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+  const leaf = hashLeaf(new TextEncoder().encode(receipt.entry));
+  if (!verifyInclusion(receipt.index, receipt.treeSize, leaf, proof, checkpoint.rootHash)) {
+    throw new ReceiptError('inclusion', 'the inclusion proof does not lead to the signed root hash');
+  }
+  return {
+    entry: entry.data as LogEntry,
+    index: receipt.index,
+    treeSize: receipt.treeSize,
+    origin: checkpoint.origin,
+  };
+}
