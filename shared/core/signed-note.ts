@@ -40,12 +40,14 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
 }
 
 export function parseVerifierKey(text: string): VerifierKey {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3) throw new NoteError('the verifier key is not of the form name+hash+key');
-  const [name, hashHex, keyB64] = parts as [string, string, string];
+  // Name and hash never contain '+'; the base64 key may.
+  const m = /^([^+]+)\+([^+]*)\+(.*)$/.exec(text.trim());
+  if (!m) throw new NoteError('the verifier key is not of the form name+hash+key');
+  const [, name, hashHex, keyB64] = m as unknown as [string, string, string, string];
   if (!validName(name) || !/^[0-9a-f]{8}$/.test(hashHex))
     throw new NoteError('the verifier key is malformed');
   const raw = Buffer.from(keyB64, 'base64');
+  if (raw.toString('base64') !== keyB64) throw new NoteError('the verifier key is not valid base64');
   if (raw.length !== 33 || raw[0] !== ED25519) throw new NoteError('the verifier key is not an Ed25519 key');
   const publicKey = new Uint8Array(raw.subarray(1));
   const computed = keyHash(name, publicKey);
