@@ -12,7 +12,11 @@ import type { BucketDefinition, TableDefinition } from '../tables';
 export const localName = (def: { id: string }) => `stempel-local-${def.id.toLowerCase()}`;
 
 /** Creates a table from its shared definition, unless it exists already. */
-export async function createTable(client: DynamoDBClient, def: TableDefinition): Promise<void> {
+export async function createTable(
+  client: DynamoDBClient,
+  def: TableDefinition,
+  TableName = localName(def),
+): Promise<void> {
   const keyNames = new Set([
     def.partitionKey,
     def.sortKey,
@@ -22,7 +26,6 @@ export async function createTable(client: DynamoDBClient, def: TableDefinition):
     { AttributeName: pk, KeyType: 'HASH' as const },
     ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
   ];
-  const TableName = localName(def);
   try {
     await client.send(
       new CreateTableCommand({

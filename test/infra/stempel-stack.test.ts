@@ -1,0 +1,467 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_LOG_FIELDS } from '../../lib/api';
+import { SIZING } from '../../lib/functions';
+import { settingsSchema } from '../../shared/core/settings';
+import { gatewayProblemBody, gatewayProblems } from '../../shared/http/gateway-responses';
+import { FUNCTION_GROUPS, routeList } from '../../shared/http/routes';
+import { ENV } from '../../shared/runtime/environment';
+import { buckets, tables } from '../../shared/tables';
+import { only, type Resource, resourcesOf, type Synthesized, synthStempel } from './synth';
+
+/** The logical id of the function whose POWERTOOLS_SERVICE_NAME is stempel-<name>. */
+function functionId(template: Template, name: string): string {
+  const found = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).find(
+    ([, r]) =>
+      (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .POWERTOOLS_SERVICE_NAME === `stempel-${name}`,
+  );
+  if (!found) throw new Error(`no function ${name}`);
+  return found[0];
+}
+
+/** All statements of the role of one function, with the role's policies resolved from the template. */
+function statementsOf(template: Template, name: string) {
+  const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, name)] as Resource;
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const role = resourcesOf(template, 'AWS::IAM::Role')[roleId] as Resource;
+  expect(role.Properties.ManagedPolicyArns, `${name} has AWS managed policies`).toBeUndefined();
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+}
+
+interface WafRule {
+  readonly Name: string;
+  readonly Statement: {
+    readonly ManagedRuleGroupStatement?: { readonly Name: string };
+    readonly RateBasedStatement?: { readonly ScopeDownStatement?: unknown };
+  };
+}
+
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator'] as const;
+
+/** The distinct actions of these statements, sorted. */
+const actionsOf = (statements: Record<string, unknown>[]) =>
+  [
+    ...new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])) as string[]),
+  ].sort();
+
+describe('Stempel stack (dev, functions bundled with esbuild)', () => {
+  let synthesized: Synthesized;
+  let template: Template;
+  beforeAll(() => {
+    synthesized = synthStempel({ stage: 'dev', bundle: true });
+    template = synthesized.template;
+  }, 180_000);
+
+  describe('functions', () => {
+    it('has one function per route group, the authorizer and the integrator', () => {
+      template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length);
+      for (const name of ALL_FUNCTIONS) expect(functionId(template, name)).toBeTruthy();
+    });
+
+    it.each(ALL_FUNCTIONS)('%s: Node 24 on ARM64, traced, sized, logged', (name) => {
+      const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, name)] as Resource;
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: SIZING[name].memorySize,
+        Timeout: SIZING[name].timeout.toSeconds(),
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+      });
+      const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: `stempel-${name}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'Stempel',
+        [ENV.settingsParameter]: { Ref: expect.any(String) },
+        [ENV.corsOrigins]: '',
+      });
+      for (const def of [...tables, ...buckets])
+        expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
+      expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth', 'users'].includes(name));
+      expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'notarizations', 'integrator'].includes(name));
+    });
+
+    it('gives the password-hashing functions at least 512 MB (scrypt N=2^17, r=8 needs 128 MiB)', () => {
+      expect(SIZING.auth.memorySize).toBeGreaterThanOrEqual(512);
+      expect(SIZING.users.memorySize).toBeGreaterThanOrEqual(512);
+    });
+
+    it('keeps every log group for the stage retention', () => {
+      const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
+      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 2); // + API access logs and WAF logs
+      for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
+    });
+
+    it('runs the integrator on new pending notarizations and on a schedule, failures to a queue', () => {
+      const integrator = functionId(template, 'integrator');
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: integrator },
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataNotarizations'), 'StreamArn'] },
+        StartingPosition: 'LATEST',
+        FilterCriteria: {
+          Filters: [{ Pattern: Match.serializedJson(Match.objectLike({ eventName: ['INSERT'] })) }],
+        },
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+      });
+      const fn = resourcesOf(template, 'AWS::Lambda::Function')[integrator];
+      expect(fn?.Properties.DeadLetterConfig).toEqual({ TargetArn: expect.anything() });
+    });
+  });
+
+  describe('least privilege', () => {
+    const EXPECTED: Record<(typeof ALL_FUNCTIONS)[number], string[]> = {
+      authorizer: ['dynamodb:GetItem', 'kms:Decrypt', 'kms:GetPublicKey', 'ssm:GetParameter'],
+      auth: [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:GetPublicKey',
+        'kms:Sign',
+        'ssm:GetParameter',
+      ],
+      users: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'kms:Decrypt', 'ssm:GetParameter'],
+      notarizations: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'ssm:GetParameter',
+      ],
+      log: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'kms:Decrypt',
+        'kms:GetPublicKey',
+        'ssm:GetParameter',
+      ],
+      public: ['dynamodb:DescribeTable', 's3:ListBucket', 'ssm:GetParameter'],
+      integrator: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:DescribeStream',
+        'dynamodb:GetItem',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:GetPublicKey',
+        'kms:Sign',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+        'ssm:GetParameter',
+      ],
+    };
+    const BASE = [
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ];
+
+    it.each(ALL_FUNCTIONS)('%s may do exactly what it needs, with no AWS managed policy', (name) => {
+      expect(actionsOf(statementsOf(template, name))).toEqual(
+        [...new Set([...EXPECTED[name], ...BASE])].sort(),
+      );
+    });
+
+    it('queries only the indexes each function uses, by name (never index/*)', () => {
+      const queried = (name: string) =>
+        JSON.stringify(statementsOf(template, name).filter((s) => s.Action === 'dynamodb:Query'));
+      expect(queried('users')).toContain('"/index/byList"');
+      expect(queried('notarizations')).toContain('"/index/bySha256"');
+      expect(queried('notarizations')).toContain('"/index/byOwner"');
+      expect(queried('integrator')).toContain('"/index/byPending"');
+      for (const name of ALL_FUNCTIONS)
+        expect(JSON.stringify(statementsOf(template, name))).not.toContain('index/*');
+    });
+
+    it('uses the data key only through DynamoDB, and Resource "*" only for X-Ray and ListStreams', () => {
+      for (const name of ALL_FUNCTIONS) {
+        for (const s of statementsOf(template, name)) {
+          if (s.Action === 'kms:Decrypt') {
+            expect(Object.keys(s.Condition as object)).toEqual(['StringEquals']);
+            expect(JSON.stringify(s.Condition)).toContain('"kms:ViaService"');
+          }
+          if (s.Resource === '*') {
+            const allowed: unknown[] = [['xray:PutTraceSegments', 'xray:PutTelemetryRecords']];
+            if (name === 'integrator') allowed.push('dynamodb:ListStreams');
+            expect(allowed).toContainEqual(s.Action);
+          }
+        }
+      }
+    });
+  });
+
+  describe('REST API', () => {
+    it('has a method per route, Lambda proxy to its group, authorizer unless public', () => {
+      const methods = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter(
+        (m) => m.Properties.HttpMethod !== 'OPTIONS',
+      );
+      expect(methods).toHaveLength(routeList().length);
+      for (const [operationId, route] of routeList()) {
+        const method = methods.find((m) => m.Properties.OperationName === operationId);
+        expect(method?.Properties).toMatchObject({
+          HttpMethod: route.method,
+          AuthorizationType: route.access === 'public' ? 'NONE' : 'CUSTOM',
+          Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+        });
+        expect(JSON.stringify(method?.Properties.Integration)).toContain(functionId(template, route.group));
+        expect(Object.hasOwn(method?.Properties ?? {}, 'AuthorizerId')).toBe(route.access !== 'public');
+      }
+    });
+
+    it('authorizes with a TOKEN authorizer on the Authorization header, never cached', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'TOKEN',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: 0,
+      });
+      const authorizer = only(template, 'AWS::ApiGateway::Authorizer');
+      expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+        functionId(template, 'authorizer'),
+      );
+    });
+
+    it('validates every request body against a model generated from its zod schema', () => {
+      const bodyRoutes = routeList().filter(([, r]) => r.body);
+      template.resourceCountIs('AWS::ApiGateway::Model', bodyRoutes.length);
+      template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+      template.hasResourceProperties('AWS::ApiGateway::Model', {
+        Name: 'LoginRequest',
+        ContentType: 'application/json',
+        Schema: {
+          $schema: 'http://json-schema.org/draft-04/schema#',
+          type: 'object',
+          required: ['username', 'password'],
+          additionalProperties: false,
+        },
+      });
+      const methods = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method'));
+      for (const [operationId] of bodyRoutes) {
+        const method = methods.find((m) => m.Properties.OperationName === operationId);
+        expect(method?.Properties).toMatchObject({
+          RequestModels: { 'application/json': { Ref: expect.any(String) } },
+          RequestValidatorId: { Ref: expect.any(String) },
+        });
+      }
+    });
+
+    it('answers its own errors as RFC 9457 problems', () => {
+      template.resourceCountIs('AWS::ApiGateway::GatewayResponse', gatewayProblems.length);
+      for (const p of gatewayProblems) {
+        template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+          ResponseType: p.responseType,
+          StatusCode: String(p.status),
+          ResponseParameters: Match.objectLike({
+            'gatewayresponse.header.Content-Type': "'application/problem+json'",
+          }),
+          ResponseTemplates: { 'application/json': gatewayProblemBody(p) },
+        });
+      }
+    });
+
+    it('throttles, traces and logs the stage (JSON access log, no bodies)', () => {
+      const stage = only(template, 'AWS::ApiGateway::Stage');
+      expect(stage.Properties).toMatchObject({
+        StageName: 'dev',
+        TracingEnabled: true,
+        MethodSettings: [
+          {
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: 25,
+            ThrottlingBurstLimit: 50,
+            MetricsEnabled: true,
+            LoggingLevel: 'INFO',
+            DataTraceEnabled: false,
+          },
+        ],
+      });
+      const format = (stage.Properties.AccessLogSetting as { Format: string }).Format;
+      expect(JSON.parse(format)).toEqual(ACCESS_LOG_FIELDS);
+      expect(Object.keys(ACCESS_LOG_FIELDS)).toEqual(
+        expect.arrayContaining([
+          'requestId',
+          'ip',
+          'method',
+          'path',
+          'status',
+          'principalId',
+          'responseLatency',
+        ]),
+      );
+    });
+
+    it('has API Gateway log to CloudWatch through its own role, without AWS managed policies', () => {
+      const account = only(template, 'AWS::ApiGateway::Account');
+      const roleId = (account.Properties.CloudWatchRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const role = resourcesOf(template, 'AWS::IAM::Role')[roleId];
+      expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(account.DeletionPolicy).toBe('Retain');
+    });
+
+    it('has no CORS preflight routes when no origin is configured', () => {
+      const options = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter(
+        (m) => m.Properties.HttpMethod === 'OPTIONS',
+      );
+      expect(options).toEqual([]);
+    });
+  });
+
+  describe('WAF', () => {
+    it('applies the managed rule groups and per-IP rate limits, tighter on /v1/auth/', () => {
+      const acl = only(template, 'AWS::WAFv2::WebACL');
+      expect(acl.Properties.Scope).toBe('REGIONAL');
+      const rules = acl.Properties.Rules as WafRule[];
+      const managed = rules.map((r) => r.Statement.ManagedRuleGroupStatement?.Name).filter(Boolean);
+      expect(managed).toEqual(
+        expect.arrayContaining([
+          'AWSManagedRulesCommonRuleSet',
+          'AWSManagedRulesKnownBadInputsRuleSet',
+          'AWSManagedRulesAmazonIpReputationList',
+        ]),
+      );
+      const rate = rules.flatMap((r) =>
+        r.Statement.RateBasedStatement ? [r.Statement.RateBasedStatement] : [],
+      );
+      expect(rate).toHaveLength(2);
+      const general = rate.find((r) => !r.ScopeDownStatement);
+      const auth = rate.find((r) => r.ScopeDownStatement);
+      expect(general).toMatchObject({ AggregateKeyType: 'IP', Limit: 1000 });
+      expect(auth).toMatchObject({ AggregateKeyType: 'IP', Limit: 100 });
+      const prefixes = JSON.stringify(auth?.ScopeDownStatement);
+      expect(prefixes).toContain('"SearchString":"/v1/auth/"');
+      expect(prefixes).toContain('"SearchString":"/dev/v1/auth/"');
+      expect(prefixes).toContain('"PositionalConstraint":"STARTS_WITH"');
+    });
+
+    it('is associated with the API stage and logs blocked requests without the Authorization header', () => {
+      const association = only(template, 'AWS::WAFv2::WebACLAssociation');
+      expect(JSON.stringify(association.Properties.ResourceArn)).toContain('/stages/');
+      template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+        RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
+      });
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+      });
+    });
+  });
+
+  describe('data', () => {
+    it.each(tables.map((t) => [t.id, t] as const))(
+      '%s table: on-demand, PITR, protected, CMK, retained',
+      (_, def) => {
+        const table = Object.entries(resourcesOf(template, 'AWS::DynamoDB::Table')).find(([id]) =>
+          id.startsWith(`Data${def.id}`),
+        )?.[1];
+        expect(table).toBeDefined();
+        expect(table?.DeletionPolicy).toBe('Retain');
+        expect(table?.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: {
+            SSEEnabled: true,
+            SSEType: 'KMS',
+            KMSMasterKeyId: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+          },
+          KeySchema: [
+            { AttributeName: def.partitionKey, KeyType: 'HASH' },
+            ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' }] : []),
+          ],
+        });
+        expect(table?.Properties.TableName).toBeUndefined();
+        const gsis = (table?.Properties.GlobalSecondaryIndexes ?? []) as {
+          IndexName: string;
+          Projection: unknown;
+        }[];
+        expect(gsis.map((g) => g.IndexName)).toEqual(def.indexes.map((i) => i.indexName));
+        for (const g of gsis) expect(g.Projection).toEqual({ ProjectionType: 'ALL' });
+        expect(table?.Properties.TimeToLiveSpecification).toEqual(
+          def.ttlAttribute ? { AttributeName: def.ttlAttribute, Enabled: true } : undefined,
+        );
+        expect(table?.Properties.StreamSpecification).toEqual(
+          def.stream ? { StreamViewType: def.stream } : undefined,
+        );
+      },
+    );
+
+    it('encrypts the tables with the rotating data key', () => {
+      template.hasResource('AWS::KMS::Key', {
+        Properties: { EnableKeyRotation: true },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('signs access tokens and log checkpoints with two separate Ed25519 KMS keys', () => {
+      const signing = Object.values(resourcesOf(template, 'AWS::KMS::Key')).filter(
+        (k) => k.Properties.KeySpec === 'ECC_NIST_EDWARDS25519',
+      );
+      expect(signing).toHaveLength(2);
+      for (const key of signing) {
+        expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
+        expect(key.DeletionPolicy).toBe('Retain');
+      }
+    });
+
+    it('keeps documents in a private, versioned, TLS-only, SSE-KMS bucket with access logs', () => {
+      template.hasResource('AWS::S3::Bucket', {
+        DeletionPolicy: 'Retain',
+        Properties: {
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              {
+                BucketKeyEnabled: true,
+                ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+              },
+            ],
+          },
+          VersioningConfiguration: { Status: 'Enabled' },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          LoggingConfiguration: {
+            DestinationBucketName: { Ref: Match.anyValue() },
+            LogFilePrefix: 'documents/',
+          },
+        },
+      });
+      for (const policy of Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy'))) {
+        expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+      }
+    });
+
+    it('stores valid settings JSON in /stempel/dev/settings', () => {
+      const parameter = only(template, 'AWS::SSM::Parameter');
+      expect(parameter.Properties).toMatchObject({ Name: '/stempel/dev/settings', Type: 'String' });
+      const settings = JSON.parse(parameter.Properties.Value as string);
+      expect(settingsSchema.parse(settings)).toEqual(settings);
+    });
+  });
+
+  it('outputs the API URL and the key ids', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'DataKeyId', 'TokenSigningKeyId', 'LogSigningKeyId']),
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { applyNagPacks } from '../../lib/nag';
+import { stageConfig } from '../../lib/stage-config';
+import { StempelStack } from '../../lib/stempel-stack';
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly template: Template;
+}
+
+export interface SynthOptions {
+  readonly stage?: string;
+  readonly corsOrigins?: string;
+  /** Bundle the functions with esbuild (slow); otherwise CDK skips bundling and uses a placeholder asset. */
+  readonly bundle?: boolean;
+}
+
+/**
+ * Builds the app the way bin/app.ts does (nag packs registered, so an
+ * unacknowledged cdk-nag error already fails this synth) and synthesizes it.
+ */
+export function synthStempel({ stage = 'dev', corsOrigins, bundle = false }: SynthOptions = {}): Synthesized {
+  const app = new App({ context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new StempelStack(app, `Stempel-${stage}`, { config: stageConfig(stage, { corsOrigins }) });
+  applyNagPacks(app);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+export interface Finding {
+  readonly rule: string;
+  readonly severity: string;
+  readonly path: string;
+}
+
+/** Every unacknowledged AwsSolutions and Serverless finding (errors and warnings) in the stack. */
+export function nagFindings(stack: Stack): Finding[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack.validateScope(stack).violations.flatMap((v) =>
+      v.violatingResources.map((r) => ({
+        rule: v.ruleName,
+        severity: v.severity ?? 'error',
+        path: r.constructPath ?? '?',
+      })),
+    ),
+  );
+}
+
+export interface Resource {
+  readonly Properties: Record<string, unknown>;
+  readonly [k: string]: unknown;
+}
+
+/** Resources of one type in the synthesized template, by logical id. */
+export const resourcesOf = (template: Template, type: string) =>
+  template.findResources(type) as Record<string, Resource>;
+
+/** The one resource of this type (fails when there are none or several). */
+export function only(template: Template, type: string): Resource {
+  const all = Object.values(resourcesOf(template, type));
+  if (all.length !== 1 || !all[0]) throw new Error(`expected one ${type}, found ${all.length}`);
+  return all[0];
+}

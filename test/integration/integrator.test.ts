@@ -1,0 +1,193 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
+import { DynamoLogStore } from '../../shared/adapters/dynamo-log-store';
+import { DynamoNotarizationStore } from '../../shared/adapters/dynamo-notarization-store';
+import { LocalSigner } from '../../shared/adapters/local-signer';
+import { openCheckpoint } from '../../shared/core/checkpoint';
+import { Integrator } from '../../shared/core/integrator';
+import { verifyConsistency } from '../../shared/core/merkle';
+import { verifyReceipt } from '../../shared/core/receipt';
+import { parseVerifierKey } from '../../shared/core/signed-note';
+import { Transparency } from '../../shared/core/transparency';
+import { localDynamoClient } from '../../shared/local/local-clients';
+import { createTable } from '../../shared/local/provision';
+import type { LogStore } from '../../shared/ports/log-store';
+import { logTable, notarizationsTable } from '../../shared/tables';
+
+const ORIGIN = 'stempel.test/integrator';
+
+/** A log of its own (fresh tables), so the local runtime's integrator does not touch it. */
+async function freshLog() {
+  const suffix = randomUUID().slice(0, 8);
+  const client = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB as string);
+  const names = { notarizations: `it-notarizations-${suffix}`, log: `it-log-${suffix}` };
+  await createTable(client, notarizationsTable, names.notarizations);
+  await createTable(client, logTable, names.log);
+  const db = dynamoDocumentClient();
+  const notarizations = new DynamoNotarizationStore(db, names.notarizations);
+  const store = new DynamoLogStore('notary', db, names.log, names.notarizations);
+  const signer = new LocalSigner(join(mkdtempSync(join(tmpdir(), 'stempel-it-')), 'log.pem'));
+  const transparency = new Transparency(store, signer, ORIGIN);
+  const notarize = (n: number) =>
+    Promise.all(
+      Array.from({ length: n }, () =>
+        notarizations.createOnce({
+          id: randomUUID(),
+          owner: randomUUID(),
+          sha256: randomBytes(32).toString('hex'),
+          receivedAt: new Date().toISOString(),
+          status: 'pending',
+        }),
+      ),
+    ).then((rs) => rs.map((r) => r.notarization));
+  return { notarizations, store, signer, transparency, notarize };
+}
+
+type Log = Awaited<ReturnType<typeof freshLog>>;
+
+/** The log holds each notarization exactly once, at consecutive indices, and every receipt verifies. */
+async function expectExactlyOnce(log: Log, ids: string[]) {
+  const key = (await log.transparency.key()).verifierKey;
+  const head = await log.store.head();
+  expect(head?.size).toBe(ids.length);
+  const indices: number[] = [];
+  for (const id of ids) {
+    const n = await log.notarizations.get(id);
+    expect(n?.status, id).toBe('sealed');
+    indices.push(n?.logIndex as number);
+    const receipt = await log.transparency.receipt(n as NonNullable<typeof n>);
+    expect(verifyReceipt(n?.sha256 as string, receipt, key).entry.id).toBe(id);
+  }
+  expect(indices.sort((a, b) => a - b)).toEqual(ids.map((_, i) => i));
+  expect(await log.store.pending(10)).toEqual([]);
+}
+
+/** A LogStore whose commit lands and then "crashes" before the caller learns of it. */
+const crashAfterCommit = (store: LogStore, times: number): LogStore => {
+  let left = times;
+  return {
+    head: () => store.head(),
+    readNodes: (c) => store.readNodes(c),
+    leafEntry: (i) => store.leafEntry(i),
+    pending: (l) => store.pending(l),
+    commit: async (batch) => {
+      const outcome = await store.commit(batch);
+      if (left-- > 0) throw new Error('crash after commit');
+      return outcome;
+    },
+  };
+};
+
+describe('integrator (DynamoDB Local)', () => {
+  let log: Log;
+  beforeAll(async () => {
+    log = await freshLog();
+  });
+
+  it('seals pending notarizations in batches, one signed checkpoint per batch', async () => {
+    const created = await log.notarize(30);
+    const integrator = new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 8 });
+    const result = await integrator.drain();
+    expect(result).toMatchObject({ sealed: 30, treeSize: 30 });
+    await expectExactlyOnce(
+      log,
+      created.map((n) => n.id),
+    );
+    const key = parseVerifierKey((await log.transparency.key()).verifierKey);
+    expect(openCheckpoint(await log.transparency.checkpoint(), key).size).toBe(30);
+  });
+
+  it('keeps every checkpoint consistent with every earlier one', async () => {
+    const key = parseVerifierKey((await log.transparency.key()).verifierKey);
+    const checkpoints = [openCheckpoint(await log.transparency.checkpoint(), key)];
+    for (let round = 0; round < 4; round++) {
+      await log.notarize(3 + round * 5);
+      await new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 7 }).drain();
+      checkpoints.push(openCheckpoint(await log.transparency.checkpoint(), key));
+    }
+    for (const [i, early] of checkpoints.entries()) {
+      for (const late of checkpoints.slice(i + 1)) {
+        const { proof } = await log.transparency.consistency(early.size, late.size);
+        const hashes = proof.map((p) => new Uint8Array(Buffer.from(p, 'base64')));
+        expect(verifyConsistency(early.size, late.size, early.rootHash, late.rootHash, hashes)).toBe(true);
+      }
+    }
+  });
+});
+
+describe('integrator faults (DynamoDB Local)', () => {
+  it('completes after a crash right after a commit, without duplicating anything', async () => {
+    const log = await freshLog();
+    const created = await log.notarize(12);
+    const crashing = new Integrator(crashAfterCommit(log.store, 1), log.signer, {
+      origin: ORIGIN,
+      maxBatch: 5,
+    });
+    await expect(crashing.drain()).rejects.toThrow('crash after commit');
+    expect((await log.store.head())?.size).toBe(5);
+    await new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 5 }).drain();
+    await expectExactlyOnce(
+      log,
+      created.map((n) => n.id),
+    );
+  });
+
+  it('changes nothing when signing fails before the commit', async () => {
+    const log = await freshLog();
+    const created = await log.notarize(4);
+    const broken = {
+      sign: async () => Promise.reject(new Error('KMS unavailable')),
+      publicKey: () => log.signer.publicKey(),
+    };
+    await expect(new Integrator(log.store, broken, { origin: ORIGIN }).drain()).rejects.toThrow(
+      'KMS unavailable',
+    );
+    expect(await log.store.head()).toBeUndefined();
+    expect((await log.store.pending(10)).length).toBe(4);
+    await new Integrator(log.store, log.signer, { origin: ORIGIN }).drain();
+    await expectExactlyOnce(
+      log,
+      created.map((n) => n.id),
+    );
+  });
+
+  it('never forks or duplicates under concurrent and repeated runs (duplicate stream deliveries)', async () => {
+    const log = await freshLog();
+    const created = await log.notarize(40);
+    const runs = Array.from({ length: 5 }, () =>
+      new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 6 }).drain(),
+    );
+    const results = await Promise.all(runs);
+    expect(results.reduce((sum, r) => sum + r.sealed, 0)).toBe(40);
+    await new Integrator(log.store, log.signer, { origin: ORIGIN }).drain(); // a late duplicate delivery: nothing to do
+    await expectExactlyOnce(
+      log,
+      created.map((n) => n.id),
+    );
+  });
+
+  it('drops a stale queue entry that is already in the log instead of appending it twice', async () => {
+    const log = await freshLog();
+    const created = await log.notarize(3);
+    await new Integrator(log.store, log.signer, { origin: ORIGIN }).drain();
+    // A queue index that lags behind: it still lists the sealed notarizations.
+    const lagging: LogStore = {
+      ...log.store,
+      pending: async () => created,
+      head: () => log.store.head(),
+      readNodes: (c) => log.store.readNodes(c),
+      commit: (b) => log.store.commit(b),
+      leafEntry: (i) => log.store.leafEntry(i),
+    };
+    const result = await new Integrator(lagging, log.signer, { origin: ORIGIN }).drain(Date.now() + 2000);
+    expect(result.sealed).toBe(0);
+    await expectExactlyOnce(
+      log,
+      created.map((n) => n.id),
+    );
+  });
+});
