@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { openCheckpoint } from '../shared/core/checkpoint';
+import { ReceiptError, verifyReceipt } from '../shared/core/receipt';
+import { NoteError, parseVerifierKey } from '../shared/core/signed-note';
+import { checkGrowth } from '../shared/core/witness';
+
+/** Files larger than this get a progress bar while hashing (on a terminal). */
+const PROGRESS_THRESHOLD = 32 * 1024 * 1024;
+
+/** SHA-256 of a file, streamed so its size does not matter. */
+async function hashFile(path: string, progress = process.stderr.isTTY): Promise<string> {
+  const size = statSync(path).size;
+  const bar =
+    progress && size > PROGRESS_THRESHOLD
+      ? new SingleBar({ format: 'hashing [{bar}] {percentage}% {eta}s' })
+      : undefined;
+  bar?.start(size, 0);
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    bar?.increment((chunk as Buffer).length);
+  }
+  bar?.stop();
+  return hash.digest('hex');
+}
+
+const verifierKeyOption = (value: string) => {
+  const text = existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
+  try {
+    parseVerifierKey(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return text;
+};
+
+const fail = (message: string): never => {
+  console.error(`FAILED: ${message}`);
+  process.exit(1);
+};
+
+async function fetchText(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) fail(`${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return res.text();
+}
+
+const program = new Command('stempel').description(
+  'Check Stempel receipts and log checkpoints, offline or as a witness.',
+);
+
+program
+  .command('hash')
+  .description('print the SHA-256 of a file (streamed; a progress bar for large files)')
+  .argument('<file>')
+  .action(async (file: string) => {
+    console.log(await hashFile(file));
+  });
+
+program
+  .command('verify')
+  .description('verify a receipt for a document, offline')
+  .argument('<file>', 'the document')
+  .argument('<receipt>', 'the receipt JSON file')
+  .requiredOption('--key <verifier key>', 'the log verifier key (or a file holding it)', verifierKeyOption)
+  .action(async (file: string, receiptPath: string, options: { key: string }) => {
+    let receipt: unknown;
+    try {
+      receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
+    } catch {
+      fail(`receipt: ${receiptPath} is not a JSON file`);
+    }
+    const sha256 = await hashFile(file);
+    try {
+      const v = verifyReceipt(sha256, receipt, options.key);
+      console.log(`OK: ${file} (sha256 ${sha256})`);
+      console.log(`    notarized at ${v.entry.receivedAt} as entry ${v.index} of ${v.origin}`);
+      console.log(`    included in the signed checkpoint of ${v.treeSize} entries`);
+    } catch (err) {
+      if (err instanceof ReceiptError) {
+        const what = {
+          malformed_receipt: 'receipt',
+          document_mismatch: 'document hash',
+          signature: 'signature',
+          inclusion: 'inclusion',
+        };
+        fail(`${what[err.failure]}: ${err.message}`);
+      }
+      throw err;
+    }
+  });
+
+const log = program.command('log').description('watch the log');
+log
+  .command('check')
+  .description('fetch the current checkpoint and prove the log only grew since the last one seen (a witness)')
+  .requiredOption('--key <verifier key>', 'the log verifier key (or a file holding it)', verifierKeyOption)
+  .requiredOption('--url <url>', 'the API base URL, e.g. https://api.example.com')
+  .option('--state <file>', 'where the last verified checkpoint is kept', 'stempel-witness-checkpoint.txt')
+  .action(async (options: { key: string; url: string; state: string }) => {
+    const key = parseVerifierKey(options.key);
+    const base = options.url.replace(/\/+$/, '');
+    const open = (note: string, what: string) => {
+      try {
+        return openCheckpoint(note, key);
+      } catch (err) {
+        if (err instanceof NoteError) return fail(`${what} checkpoint: ${err.message}`);
+        throw err;
+      }
+    };
+    const latestNote = await fetchText(`${base}/v1/log/checkpoint`);
+    const latest = open(latestNote, 'the current');
+    if (existsSync(options.state)) {
+      const earlier = open(readFileSync(options.state, 'utf8'), 'the saved');
+      let proof: Uint8Array[] = [];
+      if (latest.size > earlier.size) {
+        const body = JSON.parse(
+          await fetchText(`${base}/v1/log/consistency?from=${earlier.size}&to=${latest.size}`),
+        ) as {
+          proof: string[];
+        };
+        proof = body.proof.map((p) => new Uint8Array(Buffer.from(p, 'base64')));
+      }
+      const verdict = checkGrowth(earlier, latest, proof);
+      if (!verdict.ok) fail(verdict.reason);
+      else console.log(`OK: the log grew from ${earlier.size} to ${latest.size} entries, consistently.`);
+    } else {
+      console.log(`OK: first checkpoint seen, ${latest.size} entries; saved to ${options.state}.`);
+    }
+    writeFileSync(options.state, latestNote);
+  });
+
+await program.parseAsync();
