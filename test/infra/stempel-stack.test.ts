@@ -81,7 +81,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       });
       for (const def of [...tables, ...buckets])
         expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
-      expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth', 'users'].includes(name));
+      expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
       expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'notarizations', 'integrator'].includes(name));
     });
 

@@ -32,8 +32,9 @@ describe('DynamoDB notarization store (DynamoDB Local)', () => {
     const results = await Promise.all(attempts.map((n) => store.createOnce(n)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     const winner = results.find((r) => r.created)?.notarization;
-    for (const r of results) expect(r.notarization).toEqual(winner);
-    expect(await store.findBySha256(hash, 100)).toEqual([winner]);
+    for (const r of results) expect(r.notarization.id).toBe(winner?.id);
+    // (The local runtime's integrator may seal it meanwhile; identity is what counts.)
+    expect((await store.findBySha256(hash, 100)).map((n) => n.id)).toEqual([winner?.id]);
   });
 
   it('keeps different owners of one hash apart and lists them oldest first', async () => {
