@@ -1,0 +1,119 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FunctionGroup } from '../shared/http/routes';
+import { allow } from './permissions';
+
+/**
+ * The Lambda functions: one per route group, the REST API authorizer, and the
+ * integrator that seals pending notarizations into the log. Each has an entry
+ * file functions/<name>.ts.
+ */
+export type FunctionName = FunctionGroup | 'authorizer' | 'integrator';
+
+/**
+ * The newest Node.js runtime this aws-cdk-lib knows, which is what cdk-nag
+ * (AwsSolutions-L1, Serverless-LambdaLatestVersion) requires.
+ */
+export const RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * Memory and timeout per function. auth and users hash passwords with scrypt
+ * (N=2^17, r=8: 128 MiB per hash), and Lambda's CPU share grows with memory,
+ * so auth, which hashes on every login, gets the most.
+ */
+export const SIZING: Record<FunctionName, { readonly memorySize: number; readonly timeout: Duration }> = {
+  authorizer: { memorySize: 512, timeout: Duration.seconds(5) },
+  auth: { memorySize: 1024, timeout: Duration.seconds(10) },
+  users: { memorySize: 512, timeout: Duration.seconds(10) },
+  notarizations: { memorySize: 256, timeout: Duration.seconds(10) },
+  log: { memorySize: 256, timeout: Duration.seconds(10) },
+  public: { memorySize: 256, timeout: Duration.seconds(10) },
+  // Drains the pending queue until 10 s before its timeout, then leaves the rest to the next run.
+  integrator: { memorySize: 512, timeout: Duration.seconds(60) },
+};
+
+export interface StempelFunctionProps {
+  readonly name: FunctionName;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Everything the function may do besides writing its logs and traces. */
+  readonly statements: readonly PolicyStatement[];
+  readonly logRetention: RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** Where failed asynchronous invocations go; only for functions that are invoked asynchronously. */
+  readonly deadLetterQueue?: IQueue;
+}
+
+const entry = (name: FunctionName) => fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
+
+/**
+ * One esbuild-bundled Node.js function (functions/<name>.ts) with its own
+ * role, holding only explicit statements, and its own log group. The caller
+ * records the cdk-nag acknowledgements that fit how the function is invoked.
+ *
+ * @example
+ * new StempelFunction(this, 'Public', { name: 'public', environment, statements, logRetention, logRemovalPolicy });
+ */
+export class StempelFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: StempelFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+
+    // An own role with no AWS managed policy (not even AWSLambdaBasicExecutionRole,
+    // whose logs statement covers every log group in the account).
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Stempel ${props.name} function`,
+    });
+    this.role.addToPrincipalPolicy(
+      allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [this.logGroup.logGroupArn]),
+    );
+    for (const statement of props.statements) this.role.addToPrincipalPolicy(statement);
+
+    const { memorySize, timeout } = SIZING[props.name];
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: entry(props.name),
+      handler: 'handler',
+      runtime: RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize,
+      timeout,
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      logGroup: this.logGroup,
+      description: `Stempel ${props.name}`,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: `stempel-${props.name}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'Stempel',
+        NODE_OPTIONS: '--enable-source-maps', // stack traces point into the TypeScript sources
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        // Some bundled CommonJS dependencies call require() for Node built-ins.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle everything, the AWS SDK included, so the deployed code runs the locked versions.
+        externalModules: [],
+      },
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { Aws } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  documentsBucket,
+  identityTable,
+  logTable,
+  notarizationsTable,
+  type TableDefinition,
+} from '../shared/tables';
+import type { StempelData } from './data';
+import type { FunctionName } from './functions';
+
+/** An Allow statement for exactly these actions on exactly these resources. */
+export const allow = (
+  actions: string[],
+  resources: string[],
+  conditions?: Record<string, Record<string, unknown>>,
+): PolicyStatement =>
+  new PolicyStatement({ effect: Effect.ALLOW, actions, resources, ...(conditions ? { conditions } : {}) });
+
+type IndexName<T extends TableDefinition> = T['indexes'][number]['indexName'];
+
+/** The ARN of one named index (never `index/*`). */
+const indexArn = <T extends TableDefinition>(table: ITable, def: T, name: IndexName<T>): string => {
+  if (!def.indexes.some((i) => i.indexName === name)) throw new Error(`${def.id} has no index ${name}`);
+  return `${table.tableArn}/index/${name}`;
+};
+
+const dynamo = (actions: string[], resources: string[]) =>
+  allow(
+    actions.map((a) => `dynamodb:${a}`),
+    resources,
+  );
+
+/**
+ * Each function's permissions, written out statement by statement.
+ *
+ * The tables are encrypted with the customer managed data key. DynamoDB
+ * decrypts the table key with KMS on behalf of the calling principal (cached
+ * for a few minutes) and then encrypts and decrypts items itself, so readers
+ * and writers alike need only kms:Decrypt, and only through DynamoDB
+ * (kms:ViaService): the functions cannot use the data key directly.
+ *
+ * TransactWriteItems is authorized per contained operation, so the Put-only
+ * transactions in the stores need dynamodb:PutItem and nothing more.
+ */
+export function functionPolicies(data: StempelData): Record<FunctionName, PolicyStatement[]> {
+  const identity = data.table(identityTable);
+  const notarizations = data.table(notarizationsTable);
+  const log = data.table(logTable);
+  const documents = data.bucket(documentsBucket);
+  const notarizationsStream = notarizations.tableStreamArn;
+  if (!notarizationsStream) throw new Error('the notarizations table needs its stream for the integrator');
+
+  const tableKeyViaDynamo = allow(['kms:Decrypt'], [data.dataKey.keyArn], {
+    StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` },
+  });
+  const readSettings = allow(['ssm:GetParameter'], [data.settingsParameter.parameterArn]);
+  // Receipts, checkpoints and proofs: the head and leaves (GetItem) and tree nodes (BatchGetItem).
+  const readLog = dynamo(['GetItem', 'BatchGetItem'], [log.tableArn]);
+
+  return {
+    authorizer: [
+      dynamo(['GetItem'], [identity.tableArn]),
+      tableKeyViaDynamo,
+      allow(['kms:GetPublicKey'], [data.tokenKey.keyArn]),
+      readSettings,
+    ],
+    auth: [
+      dynamo(['GetItem', 'UpdateItem'], [identity.tableArn]),
+      tableKeyViaDynamo,
+      allow(['kms:Sign', 'kms:GetPublicKey'], [data.tokenKey.keyArn]),
+      readSettings,
+    ],
+    users: [
+      dynamo(['GetItem', 'PutItem'], [identity.tableArn]),
+      dynamo(['Query'], [identity.tableArn, indexArn(identity, identityTable, 'byList')]),
+      tableKeyViaDynamo,
+      readSettings,
+    ],
+    notarizations: [
+      dynamo(['GetItem', 'PutItem'], [notarizations.tableArn]),
+      dynamo(
+        ['Query'],
+        [
+          notarizations.tableArn,
+          indexArn(notarizations, notarizationsTable, 'bySha256'),
+          indexArn(notarizations, notarizationsTable, 'byOwner'),
+        ],
+      ),
+      readLog,
+      tableKeyViaDynamo,
+      readSettings,
+    ],
+    log: [readLog, tableKeyViaDynamo, allow(['kms:GetPublicKey'], [data.logKey.keyArn]), readSettings],
+    integrator: [
+      // The pending queue (sparse byPending index) and sealing: TransactWriteItems of Puts and Updates.
+      dynamo(['Query'], [indexArn(notarizations, notarizationsTable, 'byPending')]),
+      dynamo(['UpdateItem'], [notarizations.tableArn]),
+      dynamo(['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], [log.tableArn]),
+      // The stream that says "there is work" (Lambda's poller reads it with this role).
+      dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [notarizationsStream]),
+      dynamo(['ListStreams'], ['*']),
+      allow(['kms:Decrypt'], [data.dataKey.keyArn], {
+        StringEquals: {
+          'kms:ViaService': [
+            `dynamodb.${Aws.REGION}.amazonaws.com`,
+            `streams.dynamodb.${Aws.REGION}.amazonaws.com`,
+          ],
+        },
+      }),
+      allow(['kms:Sign', 'kms:GetPublicKey'], [data.logKey.keyArn]),
+      readSettings,
+    ],
+    public: [
+      dynamo(
+        ['DescribeTable'],
+        data.allTables.map(({ table }) => table.tableArn),
+      ),
+      // HeadBucket is authorized by s3:ListBucket on the bucket itself (no object access).
+      allow(['s3:ListBucket'], [documents.bucketArn]),
+      readSettings,
+    ],
+  };
+}
+
+/** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
+export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];
+
+/**
+ * Functions that get STEMPEL_LOG_KMS_KEY_ID. notarizations only reads receipts,
+ * but services.ts builds the log signer with Transparency; no KMS permission.
+ */
+export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'notarizations', 'integrator'];

@@ -1,0 +1,120 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { FUNCTION_GROUPS, type FunctionGroup } from '../shared/http/routes';
+import { ENV } from '../shared/runtime/environment';
+import { buckets, notarizationsTable } from '../shared/tables';
+import { StempelApi } from './api';
+import { StempelData } from './data';
+import { type FunctionName, StempelFunction } from './functions';
+import { Integrator } from './integrator';
+import { acknowledgeApiFunction } from './nag';
+import { functionPolicies, LOG_KEY_ENV, TOKEN_KEY_ENV } from './permissions';
+import type { StageConfig } from './stage-config';
+import { StempelWaf } from './waf';
+
+export interface StempelStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/**
+ * Feature flags this stack relies on, set on the stack so they hold whatever
+ * cdk.json says: server access logs delivered by bucket policy (the log
+ * bucket has ACLs disabled), and API Gateway deployments and validators that
+ * follow authorizer and validator changes.
+ */
+const FEATURE_FLAGS = {
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  '@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId': true,
+  '@aws-cdk/aws-apigateway:requestValidatorUniqueId': true,
+  '@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard': true,
+} as const;
+
+/**
+ * Stempel in one environment-agnostic stack: data (KMS, DynamoDB, S3, SSM),
+ * one function per route group plus the authorizer, the REST API and its WAF,
+ * and the integrator that seals pending notarizations into the log.
+ *
+ * @example
+ * new StempelStack(app, 'Stempel-dev', { config: stageConfig('dev') });
+ */
+export class StempelStack extends Stack {
+  constructor(scope: Construct, id: string, props: StempelStackProps) {
+    super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
+    for (const [flag, value] of Object.entries(FEATURE_FLAGS)) this.node.setContext(flag, value);
+    const { config } = props;
+
+    const data = new StempelData(this, 'Data', {
+      stage: config.stage,
+      settings: config.settings,
+      accessLogExpiration: config.accessLogExpiration,
+    });
+
+    const sharedEnvironment: Record<string, string> = {
+      ...Object.fromEntries(data.allTables.map(({ def, table }) => [def.envVar, table.tableName])),
+      ...Object.fromEntries(buckets.map((def) => [def.envVar, data.bucket(def).bucketName])),
+      [ENV.settingsParameter]: data.settingsParameter.parameterName,
+      [ENV.corsOrigins]: config.corsOrigins.join(','),
+    };
+    const policies = functionPolicies(data);
+    const environment = (name: FunctionName) => ({
+      ...sharedEnvironment,
+      ...(TOKEN_KEY_ENV.includes(name) ? { [ENV.tokenKeyId]: data.tokenKey.keyId } : {}),
+      ...(LOG_KEY_ENV.includes(name) ? { [ENV.logKeyId]: data.logKey.keyId } : {}),
+    });
+    const logging = { logRetention: config.logRetention, logRemovalPolicy: config.logRemovalPolicy };
+
+    // Behind API Gateway: the authorizer and one function per route group, invoked synchronously.
+    const apiFunction = (name: Exclude<FunctionName, 'integrator'>) => {
+      const { fn, role } = new StempelFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
+        name,
+        environment: environment(name),
+        statements: policies[name],
+        ...logging,
+      });
+      acknowledgeApiFunction(fn, role);
+      return fn;
+    };
+    const authorizer = apiFunction('authorizer');
+    const functions = Object.fromEntries(FUNCTION_GROUPS.map((g) => [g, apiFunction(g)])) as Record<
+      FunctionGroup,
+      ReturnType<typeof apiFunction>
+    >;
+
+    new Integrator(this, 'Integrator', {
+      notarizations: data.table(notarizationsTable),
+      environment: environment('integrator'),
+      statements: policies.integrator,
+      ...logging,
+      every: Duration.minutes(5),
+    });
+
+    const api = new StempelApi(this, 'Api', { config, functions, authorizer });
+    const waf = new StempelWaf(this, 'Waf', {
+      stage: api.api.deploymentStage,
+      stageName: config.stage,
+      limits: config.waf,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.logRemovalPolicy,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the REST API stage' });
+    new CfnOutput(this, 'DataKeyId', {
+      value: data.dataKey.keyId,
+      description: 'KMS key for tables and documents',
+    });
+    new CfnOutput(this, 'TokenSigningKeyId', {
+      value: data.tokenKey.keyId,
+      description: 'KMS Ed25519 key that signs access tokens',
+    });
+    new CfnOutput(this, 'LogSigningKeyId', {
+      value: data.logKey.keyId,
+      description: 'KMS Ed25519 key that signs log checkpoints (its public key is the verifier key)',
+    });
+    new CfnOutput(this, 'SettingsParameterName', { value: data.settingsParameter.parameterName });
+    new CfnOutput(this, 'WebAclArn', { value: waf.webAcl.attrArn });
+    for (const { def, table } of data.allTables)
+      new CfnOutput(this, `${def.id}TableName`, { value: table.tableName });
+    for (const def of buckets)
+      new CfnOutput(this, `${def.id}BucketName`, { value: data.bucket(def).bucketName });
+  }
+}
