@@ -219,6 +219,7 @@ export class StempelApi extends Construct {
         responseHeaders: {
           'Content-Type': `'${PROBLEM_CONTENT_TYPE}'`,
           'Cache-Control': "'no-store'",
+          ...(p.retryAfterSeconds === undefined ? {} : { 'Retry-After': `'${p.retryAfterSeconds}'` }),
           ...(onlyOrigin ? { 'Access-Control-Allow-Origin': `'${onlyOrigin}'`, Vary: "'Origin'" } : {}),
         },
         templates: { 'application/json': gatewayProblemBody(p) },

@@ -128,8 +128,5 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
 /** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
 export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];
 
-/**
- * Functions that get STEMPEL_LOG_KMS_KEY_ID. notarizations only reads receipts,
- * but services.ts builds the log signer with Transparency; no KMS permission.
- */
-export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'notarizations', 'integrator'];
+/** Functions that get STEMPEL_LOG_KMS_KEY_ID: the one that signs checkpoints and the one that publishes its key. */
+export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator'];

@@ -92,9 +92,21 @@ export function verifyReceipt(
       `the receipt's tree size ${receipt.treeSize} is not the checkpoint's ${checkpoint.size}`,
     );
   }
-  const proof = receipt.inclusionProof.map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+  const proof = receipt.inclusionProof.map((h) => Buffer.from(h, 'base64'));
+  // Only canonical base64: otherwise the unused bits of the last character make one proof many receipts.
+  if (proof.some((h, i) => h.toString('base64') !== receipt.inclusionProof[i])) {
+    throw new ReceiptError('malformed_receipt', 'the inclusion proof is not canonical base64');
+  }
   const leaf = hashLeaf(new TextEncoder().encode(receipt.entry));
-  if (!verifyInclusion(receipt.index, receipt.treeSize, leaf, proof, checkpoint.rootHash)) {
+  if (
+    !verifyInclusion(
+      receipt.index,
+      receipt.treeSize,
+      leaf,
+      proof.map((h) => new Uint8Array(h)),
+      checkpoint.rootHash,
+    )
+  ) {
     throw new ReceiptError('inclusion', 'the inclusion proof does not lead to the signed root hash');
   }
   return {

@@ -87,6 +87,7 @@ export function openNote(note: string, key: VerifierKey): string {
     const raw = Buffer.from(m[2] as string, 'base64');
     if (m[1] !== key.name || raw.length < 4 || raw.readUInt32BE(0) !== key.keyHash) continue;
     sawOurKey = true;
+    if (raw.toString('base64') !== m[2]) continue; // non-canonical encodings would make one signature many
     if (raw.length === 68 && verify(null, Buffer.from(body), ed25519, raw.subarray(4))) return body;
   }
   throw new NoteError(sawOurKey ? 'the signature is invalid' : 'the note is not signed by this key');

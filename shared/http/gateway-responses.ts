@@ -11,6 +11,8 @@ export interface GatewayProblem {
   readonly status: number;
   readonly code: string;
   readonly detail: string;
+  /** A fixed Retry-After for rate limits (API Gateway cannot compute one). */
+  readonly retryAfterSeconds?: number;
 }
 
 export const gatewayProblems: readonly GatewayProblem[] = [
@@ -64,7 +66,25 @@ export const gatewayProblems: readonly GatewayProblem[] = [
     code: 'timeout',
     detail: 'The request took too long; it is safe to retry.',
   },
-  { responseType: 'THROTTLED', status: 429, code: 'rate_limited', detail: 'Too many requests; slow down.' },
+  {
+    responseType: 'THROTTLED',
+    status: 429,
+    code: 'rate_limited',
+    detail: 'Too many requests; slow down.',
+    retryAfterSeconds: 1,
+  },
+  {
+    responseType: 'AUTHORIZER_FAILURE',
+    status: 500,
+    code: 'internal_error',
+    detail: 'Something went wrong on our side.',
+  },
+  {
+    responseType: 'INTEGRATION_FAILURE',
+    status: 502,
+    code: 'bad_gateway',
+    detail: 'Something went wrong on our side.',
+  },
   { responseType: 'WAF_FILTERED', status: 403, code: 'blocked', detail: 'The request was blocked.' },
   {
     responseType: 'DEFAULT_4XX',

@@ -72,7 +72,11 @@ export function createGateway(functions: GatewayFunctions, options: { corsOrigin
     const p = gatewayProblem(responseType);
     return {
       statusCode: p.status,
-      headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' },
+      headers: {
+        'Content-Type': PROBLEM_CONTENT_TYPE,
+        'Cache-Control': 'no-store',
+        ...(p.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(p.retryAfterSeconds) }),
+      },
       body: gatewayProblemBody(p, requestId),
     };
   };

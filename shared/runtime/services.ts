@@ -46,8 +46,14 @@ const signer = (kmsKeyVariable: string, localFile: string): Signer => {
   throw new Error(`set ${kmsKeyVariable} (AWS) or ${ENV.dataDir} (local)`);
 };
 
+/** Resolves the key on first use, so functions that never sign need neither the key nor its variable. */
+const lazy = (make: () => Signer): Signer => ({
+  sign: (message) => make().sign(message),
+  publicKey: () => make().publicKey(),
+});
+
 export const tokenSigner = once(() => signer(ENV.tokenKeyId, 'access-token-ed25519.pem'));
-export const logSigner = once(() => signer(ENV.logKeyId, 'log-ed25519.pem'));
+export const logSigner = once(() => lazy(once(() => signer(ENV.logKeyId, 'log-ed25519.pem'))));
 export const logStore = once(() => new DynamoLogStore());
 
 export const userStore = once(() => new DynamoUserStore());

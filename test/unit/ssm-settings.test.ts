@@ -22,6 +22,7 @@ describe('settings from SSM Parameter Store', () => {
       audience: 'stempel-api',
       accessTokenTtlSeconds: 300,
       maxBodyBytes: 16384,
+      logOrigin: 'stempel.local/notarizations',
     });
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toMatchObject({
       Name: '/stempel/test/settings-a',
