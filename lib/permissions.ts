@@ -36,11 +36,11 @@ const dynamo = (actions: string[], resources: string[]) =>
 /**
  * Each function's permissions, written out statement by statement.
  *
- * The tables are encrypted with the customer managed data key. DynamoDB
- * decrypts the table key with KMS on behalf of the calling principal (cached
- * for a few minutes) and then encrypts and decrypts items itself, so readers
- * and writers alike need only kms:Decrypt, and only through DynamoDB
- * (kms:ViaService): the functions cannot use the data key directly.
+ * The tables are encrypted with the customer managed data key, which DynamoDB
+ * uses on behalf of the calling principal. Readers get kms:Decrypt and
+ * kms:DescribeKey, writers also kms:Encrypt and kms:GenerateDataKey (the set
+ * CDK's own grantReadData / grantWriteData give, without ReEncrypt), and only
+ * through DynamoDB (kms:ViaService): the functions cannot use the key directly.
  *
  * TransactWriteItems is authorized per contained operation, so the Put-only
  * transactions in the stores need dynamodb:PutItem and nothing more.
@@ -53,9 +53,13 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
   const notarizationsStream = notarizations.tableStreamArn;
   if (!notarizationsStream) throw new Error('the notarizations table needs its stream for the integrator');
 
-  const tableKeyViaDynamo = allow(['kms:Decrypt'], [data.dataKey.keyArn], {
-    StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` },
-  });
+  const viaDynamo = { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } };
+  const tableKeyForWriters = allow(
+    ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+    [data.dataKey.keyArn],
+    viaDynamo,
+  );
+  const tableKeyForReaders = allow(['kms:Decrypt', 'kms:DescribeKey'], [data.dataKey.keyArn], viaDynamo);
   const readSettings = allow(['ssm:GetParameter'], [data.settingsParameter.parameterArn]);
   // Receipts, checkpoints and proofs: the head and leaves (GetItem) and tree nodes (BatchGetItem).
   const readLog = dynamo(['GetItem', 'BatchGetItem'], [log.tableArn]);
@@ -63,20 +67,20 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
   return {
     authorizer: [
       dynamo(['GetItem'], [identity.tableArn]),
-      tableKeyViaDynamo,
+      tableKeyForReaders,
       allow(['kms:GetPublicKey'], [data.tokenKey.keyArn]),
       readSettings,
     ],
     auth: [
       dynamo(['GetItem', 'UpdateItem'], [identity.tableArn]),
-      tableKeyViaDynamo,
+      tableKeyForWriters,
       allow(['kms:Sign', 'kms:GetPublicKey'], [data.tokenKey.keyArn]),
       readSettings,
     ],
     users: [
       dynamo(['GetItem', 'PutItem'], [identity.tableArn]),
       dynamo(['Query'], [identity.tableArn, indexArn(identity, identityTable, 'byList')]),
-      tableKeyViaDynamo,
+      tableKeyForWriters,
       readSettings,
     ],
     notarizations: [
@@ -90,10 +94,10 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
         ],
       ),
       readLog,
-      tableKeyViaDynamo,
+      tableKeyForWriters,
       readSettings,
     ],
-    log: [readLog, tableKeyViaDynamo, allow(['kms:GetPublicKey'], [data.logKey.keyArn]), readSettings],
+    log: [readLog, tableKeyForReaders, allow(['kms:GetPublicKey'], [data.logKey.keyArn]), readSettings],
     integrator: [
       // The pending queue (sparse byPending index) and sealing: TransactWriteItems of Puts and Updates.
       dynamo(['Query'], [indexArn(notarizations, notarizationsTable, 'byPending')]),
@@ -102,7 +106,7 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       // The stream that says "there is work" (Lambda's poller reads it with this role).
       dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [notarizationsStream]),
       dynamo(['ListStreams'], ['*']),
-      allow(['kms:Decrypt'], [data.dataKey.keyArn], {
+      allow(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [data.dataKey.keyArn], {
         StringEquals: {
           'kms:ViaService': [
             `dynamodb.${Aws.REGION}.amazonaws.com`,

@@ -20,7 +20,9 @@ export interface VerifierKey {
   readonly publicKey: Uint8Array;
 }
 
-const validName = (name: string) => name.length > 0 && !/[\s+]/.test(name) && !/[\u0000-\u001f]/.test(name);
+/** Key names are non-empty and free of spaces, control characters and '+'. */
+const validName = (name: string) =>
+  name.length > 0 && !/\s/u.test(name) && [...name].every((c) => (c.codePointAt(0) ?? 0) > 0x20 && c !== '+');
 
 /** First four bytes (big-endian) of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key). */
 export function keyHash(name: string, publicKey: Uint8Array): number {
