@@ -11,6 +11,7 @@ async function main() {
     port,
     host: process.env.HOST || '127.0.0.1',
     bootstrapAdminPassword: process.env.STEMPEL_BOOTSTRAP_ADMIN_PASSWORD || undefined,
+    authRatePerMinute: Number(process.env.STEMPEL_AUTH_RATE_PER_MINUTE || 60),
   });
   if (runtime.bootstrap.created) {
     const { username, password, generated } = runtime.bootstrap;

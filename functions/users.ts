@@ -1,5 +1,5 @@
 import { httpHandler } from '../shared/http/handler';
-import { created, ok } from '../shared/http/results';
+import { created, noContent, ok } from '../shared/http/results';
 import { identity, maxBodyBytes } from '../shared/runtime/services';
 
 export const handler = httpHandler(
@@ -8,6 +8,18 @@ export const handler = httpHandler(
     createUser: async ({ body }) => created(await identity().createUser(body)),
     listUsers: async ({ query }) => ok(await identity().listUsers(query.limit, query.cursor)),
     getUser: async ({ params }) => ok(await identity().getUser(params.id)),
+    updateUser: async ({ params, body }) => ok(await identity().setRoles(params.id, body.roles)),
+    disableUser: async ({ params }) => ok(await identity().setDisabled(params.id, true)),
+    enableUser: async ({ params }) => ok(await identity().setDisabled(params.id, false)),
+    unlockUser: async ({ params }) => {
+      await identity().unlock(params.id);
+      return noContent();
+    },
+    resetUserOtp: async ({ params }) => ok(await identity().resetOtp(params.id)),
+    deleteUser: async ({ params }) => {
+      await identity().deleteUser(params.id);
+      return noContent();
+    },
   },
   { maxBodyBytes },
 );

@@ -1,8 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
 import type { Page } from '../ports/page';
-import type { UserRecord, UserStore } from '../ports/user-store';
+import type { UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { identityTable, resourceName } from '../tables';
 import { decodeCursor, dynamoDocumentClient, encodeCursor } from './dynamo-client';
 
@@ -19,7 +19,13 @@ const toRecord = (item: Record<string, unknown>): UserRecord => ({
   disabled: item.disabled as boolean,
   createdAt: item.createdAt as string,
   updatedAt: item.updatedAt as string,
+  ...(item.otpSecret === undefined ? {} : { otpSecret: item.otpSecret as string }),
+  ...(item.otpPendingSecret === undefined ? {} : { otpPendingSecret: item.otpPendingSecret as string }),
+  ...(item.otpLastStep === undefined ? {} : { otpLastStep: item.otpLastStep as number }),
+  ...(item.sessionsValidAfter === undefined ? {} : { sessionsValidAfter: item.sessionsValidAfter as number }),
 });
+
+const userNotFound = () => new StempelError('not_found', 'user_not_found', 'No such user.');
 
 /**
  * Users in the identity table: one item per user, plus one per username that
@@ -100,6 +106,75 @@ export class DynamoUserStore implements UserStore {
         UpdateExpression: 'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':h': passwordHash, ':m': mustChangePassword, ':u': updatedAt },
+      }),
+    );
+  }
+
+  async update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':u': updatedAt };
+    const sets = ['updatedAt = :u'];
+    const removes: string[] = [];
+    Object.entries(changes).forEach(([field, value], i) => {
+      if (value === undefined) return;
+      names[`#f${i}`] = field;
+      if (value === null) removes.push(`#f${i}`);
+      else {
+        values[`:v${i}`] = value;
+        sets.push(`#f${i} = :v${i}`);
+      }
+    });
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(Attributes as Record<string, unknown>);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw userNotFound();
+      throw err;
+    }
+  }
+
+  async acceptOtpStep(id: string, step: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(id),
+          UpdateExpression: 'SET otpLastStep = :s',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(otpLastStep) OR otpLastStep < :s)',
+          ExpressionAttributeValues: { ':s': step },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async delete(user: UserRecord): Promise<void> {
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: userKey(user.id),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+          { Delete: { TableName: this.tableName, Key: usernameKey(user.username) } },
+        ],
       }),
     );
   }

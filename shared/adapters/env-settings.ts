@@ -13,6 +13,11 @@ export class EnvSettings implements SettingsSource {
       accessTokenTtlSeconds: int(env.STEMPEL_ACCESS_TOKEN_TTL_SECONDS),
       maxBodyBytes: int(env.STEMPEL_MAX_BODY_BYTES),
       logOrigin: env.STEMPEL_LOG_ORIGIN || undefined,
+      sessionIdleSeconds: int(env.STEMPEL_SESSION_IDLE_SECONDS),
+      sessionMaxSeconds: int(env.STEMPEL_SESSION_MAX_SECONDS),
+      lockoutThreshold: int(env.STEMPEL_LOCKOUT_THRESHOLD),
+      lockoutBaseSeconds: int(env.STEMPEL_LOCKOUT_BASE_SECONDS),
+      lockoutMaxSeconds: int(env.STEMPEL_LOCKOUT_MAX_SECONDS),
     });
   }
 

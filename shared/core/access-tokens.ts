@@ -8,6 +8,8 @@ const ALGORITHM = 'EdDSA';
 
 export interface AccessTokenClaims {
   readonly userId: string;
+  /** The session (refresh-token family) the token belongs to. */
+  readonly sessionId: string;
   readonly tokenId: string;
   readonly issuedAt: number;
   readonly expiresAt: number;
@@ -35,12 +37,16 @@ export class AccessTokens {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async issue(userId: string): Promise<{ token: string; expiresIn: number; claims: AccessTokenClaims }> {
+  async issue(
+    userId: string,
+    sessionId: string,
+  ): Promise<{ token: string; expiresIn: number; claims: AccessTokenClaims }> {
     const { issuer, audience, accessTokenTtlSeconds } = await this.settings();
     const { kid } = await this.key();
     const issuedAt = Math.floor(this.now().getTime() / 1000);
     const claims: AccessTokenClaims = {
       userId,
+      sessionId,
       tokenId: randomUUID(),
       issuedAt,
       expiresAt: issuedAt + accessTokenTtlSeconds,
@@ -50,6 +56,7 @@ export class AccessTokens {
       iss: issuer,
       aud: audience,
       sub: userId,
+      sid: sessionId,
       jti: claims.tokenId,
       iat: issuedAt,
       nbf: issuedAt,
@@ -75,12 +82,13 @@ export class AccessTokens {
         issuer,
         audience,
         typ: 'at+jwt',
-        requiredClaims: ['sub', 'jti', 'iat', 'exp', 'nbf'],
+        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'nbf'],
         currentDate: this.now(),
       });
       if (protectedHeader.kid !== kid) throw new Error('unknown kid');
       return {
         userId: String(payload.sub),
+        sessionId: String(payload.sid),
         tokenId: String(payload.jti),
         issuedAt: Number(payload.iat),
         expiresAt: Number(payload.exp),

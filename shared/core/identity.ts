@@ -1,26 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { LoginAttempts } from '../ports/login-attempts';
 import type { Page } from '../ports/page';
-import type { UserRecord, UserStore } from '../ports/user-store';
-import type { AccessTokens } from './access-tokens';
+import type { UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { StempelError } from './errors';
-import { decoyPasswordHash, hashPassword, verifyPassword } from './password-hash';
+import { hashPassword, verifyPassword } from './password-hash';
 import { assertPasswordAcceptable } from './password-policy';
 import type { Principal, Role } from './roles';
 
-export interface LoginResult {
-  readonly accessToken: string;
-  readonly tokenType: 'Bearer';
-  readonly expiresIn: number;
-  readonly mustChangePassword: boolean;
-}
-
-/** What an API caller may see of a user: never the password hash. */
+/** What an API caller may see of a user: never the password hash or OTP secret. */
 export interface UserView {
   readonly id: string;
   readonly username: string;
   readonly roles: readonly Role[];
   readonly mustChangePassword: boolean;
   readonly disabled: boolean;
+  readonly otpEnabled: boolean;
   readonly createdAt: string;
 }
 
@@ -30,37 +24,19 @@ export const toUserView = (u: UserRecord): UserView => ({
   roles: u.roles,
   mustChangePassword: u.mustChangePassword,
   disabled: u.disabled,
+  otpEnabled: u.otpSecret !== undefined,
   createdAt: u.createdAt,
 });
 
-const badCredentials = () =>
-  new StempelError('unauthenticated', 'invalid_credentials', 'The username or password is incorrect.');
+const isActiveAdmin = (u: Pick<UserRecord, 'roles' | 'disabled'>) => u.roles.includes('admin') && !u.disabled;
 
-/** Login, password changes and user administration. */
+/** Passwords and user administration. */
 export class Identity {
   constructor(
     private readonly users: UserStore,
-    private readonly tokens: Pick<AccessTokens, 'issue'>,
+    private readonly attempts: Pick<LoginAttempts, 'clear'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
-
-  /**
-   * One answer for an unknown user, a disabled user and a wrong password, and
-   * one KDF run on every path, so neither the response nor its timing tells
-   * which usernames exist.
-   */
-  async login(username: string, password: string): Promise<LoginResult> {
-    const user = await this.users.getByUsername(username.toLowerCase());
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
-    if (!user || !ok || user.disabled) throw badCredentials();
-    const { token, expiresIn } = await this.tokens.issue(user.id);
-    return {
-      accessToken: token,
-      tokenType: 'Bearer',
-      expiresIn,
-      mustChangePassword: user.mustChangePassword,
-    };
-  }
 
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.requireUser(principal.userId);
@@ -89,22 +65,14 @@ export class Identity {
    * Creates a user with a generated temporary password, returned once; the
    * user must replace it before doing anything else.
    */
-  async createUser(input: {
-    username: string;
-    roles: readonly Role[];
-  }): Promise<{ user: UserView; temporaryPassword: string }> {
+  async createUser(input: { username: string; roles: readonly Role[] }) {
     const temporaryPassword = generateTemporaryPassword();
     const user = await this.addUser(input.username, input.roles, temporaryPassword, true);
     return { user: toUserView(user), temporaryPassword };
   }
 
   /** Used by the bootstrap: the first admin, with a password chosen by the operator or generated. */
-  async addUser(
-    username: string,
-    roles: readonly Role[],
-    password: string,
-    mustChangePassword: boolean,
-  ): Promise<UserRecord> {
+  async addUser(username: string, roles: readonly Role[], password: string, mustChangePassword: boolean) {
     const at = this.now().toISOString();
     const user: UserRecord = {
       id: randomUUID(),
@@ -127,6 +95,57 @@ export class Identity {
   async listUsers(limit: number, cursor?: string): Promise<Page<UserView>> {
     const page = await this.users.list(limit, cursor);
     return { items: page.items.map(toUserView), nextCursor: page.nextCursor };
+  }
+
+  async setRoles(id: string, roles: readonly Role[]): Promise<UserView> {
+    const next = [...new Set(roles)].sort();
+    return this.change(id, { roles: next }, (u) => ({ ...u, roles: next }));
+  }
+
+  /** Disabling also ends every session and access token the user holds. */
+  async setDisabled(id: string, disabled: boolean): Promise<UserView> {
+    const changes: UserChanges = disabled
+      ? { disabled, sessionsValidAfter: Math.floor(this.now().getTime() / 1000) }
+      : { disabled };
+    return this.change(id, changes, (u) => ({ ...u, disabled }));
+  }
+
+  async resetOtp(id: string): Promise<UserView> {
+    return this.change(id, { otpSecret: null, otpPendingSecret: null, otpLastStep: null }, (u) => u);
+  }
+
+  /** Lifts a login lockout on the user's name. */
+  async unlock(id: string): Promise<void> {
+    const user = await this.requireUser(id);
+    await this.attempts.clear(user.username);
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    const user = await this.requireUser(id);
+    await this.assertAdminsRemain(user, { ...user, disabled: true });
+    await this.users.delete(user);
+  }
+
+  private async change(
+    id: string,
+    changes: UserChanges,
+    after: (u: UserRecord) => Pick<UserRecord, 'roles' | 'disabled'>,
+  ): Promise<UserView> {
+    const user = await this.requireUser(id);
+    await this.assertAdminsRemain(user, after(user));
+    return toUserView(await this.users.update(id, changes, this.now().toISOString()));
+  }
+
+  /** Refuses a change that would leave no active admin (so nobody could administer Stempel again). */
+  private async assertAdminsRemain(before: UserRecord, after: Pick<UserRecord, 'roles' | 'disabled'>) {
+    if (!isActiveAdmin(before) || isActiveAdmin(after)) return;
+    let cursor: string | undefined;
+    do {
+      const page = await this.users.list(100, cursor);
+      if (page.items.some((u) => u.id !== before.id && isActiveAdmin(u))) return;
+      cursor = page.nextCursor;
+    } while (cursor);
+    throw new StempelError('conflict', 'last_admin', 'This would leave no active admin.');
   }
 
   private async requireUser(id: string): Promise<UserRecord> {

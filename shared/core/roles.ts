@@ -6,8 +6,12 @@ export interface Principal {
   readonly userId: string;
   readonly roles: readonly Role[];
   readonly mustChangePassword: boolean;
-  /** Token id, so later features (logout) can revoke exactly this token. */
+  /** Access-token id (jti), so logout can revoke exactly this token. */
   readonly tokenId: string;
+  /** Epoch seconds at which the access token expires. */
+  readonly tokenExpiresAt: number;
+  /** The session (refresh-token family) the token belongs to. */
+  readonly sessionId: string;
 }
 
 export const hasAnyRole = (principal: Principal, roles: readonly Role[]): boolean =>

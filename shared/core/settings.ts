@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 /** Runtime configuration; validated wherever it is loaded from. No secrets here. */
+/** No session outlives this, whatever the configuration says. */
+export const SESSION_HARD_MAX_SECONDS = 30 * 24 * 3600;
+
 export const settingsSchema = z.object({
   /** JWT `iss` and `aud`. */
   issuer: z.string().min(1).default('stempel'),
@@ -11,6 +14,25 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._~:/-]{1,128}$/, 'an origin like example.com/log, without spaces or "+"')
     .default('stempel.local/notarizations'),
+  /** A session (refresh-token family) ends after this long unused… */
+  sessionIdleSeconds: z
+    .number()
+    .int()
+    .min(300)
+    .max(SESSION_HARD_MAX_SECONDS)
+    .default(8 * 3600),
+  /** …and after this long in any case (absolute lifetime). */
+  sessionMaxSeconds: z
+    .number()
+    .int()
+    .min(300)
+    .max(SESSION_HARD_MAX_SECONDS)
+    .default(7 * 24 * 3600),
+  /** Failed logins in a row before an account (or unknown username) is locked. */
+  lockoutThreshold: z.number().int().min(3).max(20).default(5),
+  /** First lockout; each further failure doubles it, up to lockoutMaxSeconds. */
+  lockoutBaseSeconds: z.number().int().min(1).max(3600).default(30),
+  lockoutMaxSeconds: z.number().int().min(1).max(86_400).default(900),
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
 });

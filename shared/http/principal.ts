@@ -4,19 +4,31 @@ import { type Principal, ROLES, type Role } from '../core/roles';
  * The authorizer's context travels through API Gateway as flat strings; these
  * two functions are the only place that knows that encoding.
  */
-export type AuthorizerContext = Record<'userId' | 'roles' | 'mustChangePassword' | 'tokenId', string>;
+export type AuthorizerContext = Record<
+  'userId' | 'roles' | 'mustChangePassword' | 'tokenId' | 'tokenExpiresAt' | 'sessionId',
+  string
+>;
 
 export const toAuthorizerContext = (p: Principal): AuthorizerContext => ({
   userId: p.userId,
   roles: p.roles.join(','),
   mustChangePassword: String(p.mustChangePassword),
   tokenId: p.tokenId,
+  tokenExpiresAt: String(p.tokenExpiresAt),
+  sessionId: p.sessionId,
 });
 
 export const fromAuthorizerContext = (
   ctx: Record<string, unknown> | null | undefined,
 ): Principal | undefined => {
-  if (!ctx || typeof ctx.userId !== 'string' || typeof ctx.tokenId !== 'string') return undefined;
+  if (
+    !ctx ||
+    typeof ctx.userId !== 'string' ||
+    typeof ctx.tokenId !== 'string' ||
+    typeof ctx.sessionId !== 'string'
+  ) {
+    return undefined;
+  }
   const roles = String(ctx.roles ?? '')
     .split(',')
     .filter((r): r is Role => (ROLES as readonly string[]).includes(r));
@@ -25,5 +37,7 @@ export const fromAuthorizerContext = (
     roles,
     mustChangePassword: String(ctx.mustChangePassword) === 'true',
     tokenId: ctx.tokenId,
+    tokenExpiresAt: Number(ctx.tokenExpiresAt),
+    sessionId: ctx.sessionId,
   };
 };

@@ -24,17 +24,30 @@ export const username = z
 
 const secret = (max: number) => z.string().min(1).max(max);
 
+const otpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the authenticator app');
+
 export const loginRequest = z.strictObject({
   username: z.string().min(1).max(64),
   password: secret(1024),
+  otp: otpCode.optional(),
 });
 
 export const loginResponse = z.object({
   accessToken: z.string(),
+  refreshToken: z.string().meta({ description: 'single use: each refresh returns a new one' }),
   tokenType: z.literal('Bearer'),
   expiresIn: z.number().int().meta({ description: 'seconds until the access token expires' }),
   mustChangePassword: z.boolean(),
 });
+
+export const refreshRequest = z.strictObject({ refreshToken: z.string().min(1).max(256) });
+
+export const otpSetupResponse = z.object({
+  secret: z.string().meta({ description: 'base32 TOTP secret, shown once' }),
+  otpauthUri: z.string(),
+});
+
+export const otpConfirmRequest = z.strictObject({ otp: otpCode });
 
 export const changePasswordRequest = z.strictObject({
   currentPassword: secret(1024),
@@ -49,6 +62,7 @@ export const userView = z.object({
   roles: z.array(role),
   mustChangePassword: z.boolean(),
   disabled: z.boolean(),
+  otpEnabled: z.boolean(),
   createdAt: z.iso.datetime(),
 });
 
@@ -63,6 +77,8 @@ export const createUserResponse = z.object({
   user: userView,
   temporaryPassword: z.string().meta({ description: 'shown once; the user must change it at first login' }),
 });
+
+export const updateUserRequest = z.strictObject({ roles: z.array(role).min(1).max(ROLES.length) });
 
 export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(25),

@@ -11,6 +11,7 @@ import { PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { type FunctionGroup, type RouteDefinition, routeList } from '../http/routes';
 import type { LambdaHandler } from './lambda-context';
 import { lambdaContext } from './lambda-context';
+import { createRateLimiter } from './rate-limit';
 
 export interface GatewayFunctions {
   readonly authorizer: LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>;
@@ -61,7 +62,11 @@ const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
  * calls the very handler module that runs in Lambda. Gateway-level failures
  * get the same problem bodies as the deployed gateway responses.
  */
-export function createGateway(functions: GatewayFunctions, options: { corsOrigins: readonly string[] }) {
+export function createGateway(
+  functions: GatewayFunctions,
+  options: { corsOrigins: readonly string[]; authRatePerMinute: number },
+) {
+  const authLimiter = createRateLimiter(options.authRatePerMinute);
   const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
     // Lambda results may carry undefined header values (API Gateway drops them); node refuses them.
     const headers = Object.entries(result.headers ?? {}).filter(([, v]) => v !== undefined && v !== null);
@@ -124,6 +129,13 @@ export function createGateway(functions: GatewayFunctions, options: { corsOrigin
     }
     const match = matchRoute(method, url.pathname);
     if (!match) return gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId);
+    if (match.route.path.startsWith('/v1/auth/')) {
+      const wait = authLimiter(req.socket.remoteAddress ?? 'unknown');
+      if (wait !== undefined) {
+        const limited = gatewayError('THROTTLED', requestId);
+        return { ...limited, headers: { ...limited.headers, 'Retry-After': String(wait) } };
+      }
+    }
     const body = await readBody(req);
     if (body === undefined) return gatewayError('REQUEST_TOO_LARGE', requestId);
     let authorizer: Record<string, unknown> | undefined;

@@ -21,6 +21,8 @@ export interface LocalRuntimeOptions {
   /** First admin's password; generated when absent. */
   readonly bootstrapAdminPassword?: string;
   readonly bootstrapAdminUsername?: string;
+  /** Requests per minute and client IP on /v1/auth/* (the WAF's job in AWS). */
+  readonly authRatePerMinute?: number;
 }
 
 export interface LocalRuntime {
@@ -115,7 +117,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           public: publicRoutes.handler,
         },
       },
-      { corsOrigins: corsOrigins() },
+      { corsOrigins: corsOrigins(), authRatePerMinute: options.authRatePerMinute ?? 60 },
     );
     const streams = await startStreamTrigger({
       endpoint: dynamo.endpoint,

@@ -11,7 +11,26 @@ export interface UserRecord {
   readonly disabled: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** TOTP secret, encrypted (SecretBox); present once 2FA is confirmed. */
+  readonly otpSecret?: string;
+  /** TOTP secret being enrolled, encrypted, until confirmed. */
+  readonly otpPendingSecret?: string;
+  /** The time step of the last accepted code: codes at or before it are replays. */
+  readonly otpLastStep?: number;
+  /** Epoch seconds: sessions and tokens issued before it are void (set on disable). */
+  readonly sessionsValidAfter?: number;
 }
+
+/** Fields an update may set; `null` removes the attribute. */
+export type UserChanges = {
+  readonly [K in
+    | 'roles'
+    | 'disabled'
+    | 'otpSecret'
+    | 'otpPendingSecret'
+    | 'otpLastStep'
+    | 'sessionsValidAfter']?: UserRecord[K] | null;
+};
 
 export interface UserStore {
   /** Throws StempelError `username_taken` (conflict) when the username exists. */
@@ -26,4 +45,10 @@ export interface UserStore {
     mustChangePassword: boolean,
     updatedAt: string,
   ): Promise<void>;
+  /** Throws StempelError `user_not_found` when the user does not exist. */
+  update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord>;
+  /** Records an accepted TOTP step; false when that step (or a later one) was used already. */
+  acceptOtpStep(id: string, step: number): Promise<boolean>;
+  /** Deletes the user and frees the username. */
+  delete(user: UserRecord): Promise<void>;
 }

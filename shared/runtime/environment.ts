@@ -10,6 +10,8 @@ export const ENV = {
   tokenKeyId: 'STEMPEL_TOKEN_KMS_KEY_ID',
   /** KMS key (ECC_NIST_EDWARDS25519, SIGN_VERIFY) that signs log checkpoints. Unset locally. */
   logKeyId: 'STEMPEL_LOG_KMS_KEY_ID',
+  /** KMS data key that encrypts secrets at rest (TOTP seeds). Unset locally. */
+  dataKeyId: 'STEMPEL_DATA_KMS_KEY_ID',
   /** Local data directory: key files live here when no KMS key is configured. */
   dataDir: 'STEMPEL_DATA_DIR',
   /** Comma-separated browser origins allowed by CORS. */

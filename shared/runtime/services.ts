@@ -1,18 +1,26 @@
 import { join } from 'node:path';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoHealthCheck } from '../adapters/dynamo-health-check';
 import { DynamoLogStore } from '../adapters/dynamo-log-store';
+import { DynamoLoginAttempts } from '../adapters/dynamo-login-attempts';
 import { DynamoNotarizationStore } from '../adapters/dynamo-notarization-store';
+import { DynamoSessionStore } from '../adapters/dynamo-session-store';
 import { DynamoUserStore } from '../adapters/dynamo-user-store';
 import { EnvSettings } from '../adapters/env-settings';
+import { KmsSecretBox } from '../adapters/kms-secret-box';
 import { KmsSigner } from '../adapters/kms-signer';
+import { LocalSecretBox } from '../adapters/local-secret-box';
 import { LocalSigner } from '../adapters/local-signer';
 import { S3HealthCheck } from '../adapters/s3-health-check';
 import { SsmSettings } from '../adapters/ssm-settings';
 import { AccessTokens } from '../core/access-tokens';
+import { type AuthEvent, Authentication } from '../core/authentication';
 import { Identity } from '../core/identity';
 import { Integrator } from '../core/integrator';
 import { Notary } from '../core/notary';
 import { Transparency } from '../core/transparency';
+import { logger, metrics } from '../http/observability';
+import type { SecretBox } from '../ports/secret-box';
 import type { Signer } from '../ports/signer';
 import { documentsBucket, identityTable, logTable, notarizationsTable, resourceName } from '../tables';
 import { ENV } from './environment';
@@ -38,13 +46,26 @@ export const settingsSource = once(() => {
 export const settings = () => settingsSource().load();
 
 /** A KMS key in AWS, a key file in the local data directory otherwise. */
-const signer = (kmsKeyVariable: string, localFile: string): Signer => {
+const localOrKms = <T>(
+  kmsKeyVariable: string,
+  kms: (keyId: string) => T,
+  local: (path: string) => T,
+  file: string,
+): T => {
   const keyId = process.env[kmsKeyVariable];
-  if (keyId) return new KmsSigner(keyId);
+  if (keyId) return kms(keyId);
   const dataDir = process.env[ENV.dataDir];
-  if (dataDir) return new LocalSigner(join(dataDir, 'keys', localFile));
+  if (dataDir) return local(join(dataDir, 'keys', file));
   throw new Error(`set ${kmsKeyVariable} (AWS) or ${ENV.dataDir} (local)`);
 };
+
+const signer = (kmsKeyVariable: string, file: string): Signer =>
+  localOrKms<Signer>(
+    kmsKeyVariable,
+    (id) => new KmsSigner(id),
+    (path) => new LocalSigner(path),
+    file,
+  );
 
 /** Resolves the key on first use, so functions that never sign need neither the key nor its variable. */
 const lazy = (make: () => Signer): Signer => ({
@@ -54,13 +75,47 @@ const lazy = (make: () => Signer): Signer => ({
 
 export const tokenSigner = once(() => signer(ENV.tokenKeyId, 'access-token-ed25519.pem'));
 export const logSigner = once(() => lazy(once(() => signer(ENV.logKeyId, 'log-ed25519.pem'))));
+export const secretBox = once(() =>
+  localOrKms<SecretBox>(
+    ENV.dataKeyId,
+    (id) => new KmsSecretBox(id),
+    (path) => new LocalSecretBox(path),
+    'secret-box.key',
+  ),
+);
 export const logStore = once(() => new DynamoLogStore());
 
 export const userStore = once(() => new DynamoUserStore());
+export const loginAttempts = once(() => new DynamoLoginAttempts());
 export const accessTokens = once(() => new AccessTokens(tokenSigner(), settings));
-// Tokens are resolved on first login, so tools that only manage users need no signing key.
-export const identity = once(
-  () => new Identity(userStore(), { issue: (userId) => accessTokens().issue(userId) }),
+export const identity = once(() => new Identity(userStore(), loginAttempts()));
+
+/** Security events become metrics and audit log lines: ids and outcomes only, never names or secrets. */
+const recordAuthEvent = (event: AuthEvent) => {
+  const metric = {
+    login_succeeded: 'LoginSucceeded',
+    login_failed: 'LoginFailed',
+    login_refused_locked: 'LoginLocked',
+    refresh_token_reused: 'RefreshTokenReused',
+    logout: 'Logout',
+    otp_enabled: 'OtpEnabled',
+  }[event.type];
+  metrics.addMetric(metric, MetricUnit.Count, 1);
+  logger.info('audit', { audit: event });
+};
+
+export const authentication = once(
+  () =>
+    new Authentication({
+      users: userStore(),
+      sessions: new DynamoSessionStore(),
+      attempts: loginAttempts(),
+      // Tokens are resolved on first use, so tools that only manage users need no signing key.
+      tokens: { issue: (u, s) => accessTokens().issue(u, s), verify: (t) => accessTokens().verify(t) },
+      secrets: { seal: (p, c) => secretBox().seal(p, c), open: (p, c) => secretBox().open(p, c) },
+      settings,
+      onEvent: recordAuthEvent,
+    }),
 );
 export const notary = once(() => new Notary(new DynamoNotarizationStore()));
 

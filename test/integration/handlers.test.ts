@@ -5,7 +5,7 @@ import { handler as authorizer } from '../../functions/authorizer';
 import { handler as notarizations } from '../../functions/notarizations';
 import type { Principal } from '../../shared/core/roles';
 import { toAuthorizerContext } from '../../shared/http/principal';
-import { accessTokens, identity } from '../../shared/runtime/services';
+import { accessTokens, authentication, identity } from '../../shared/runtime/services';
 
 const context = {
   awsRequestId: randomUUID(),
@@ -42,6 +42,8 @@ const principal = (roles: Principal['roles'], userId = randomUUID()): Principal 
   roles,
   mustChangePassword: false,
   tokenId: randomUUID(),
+  tokenExpiresAt: Math.floor(Date.now() / 1000) + 900,
+  sessionId: randomUUID(),
 });
 
 describe('Lambda handlers against DynamoDB Local', () => {
@@ -68,14 +70,9 @@ describe('Lambda handlers against DynamoDB Local', () => {
 
 describe('TOKEN authorizer', () => {
   let userId: string;
+  const username = `authz-${randomUUID().slice(0, 8)}`;
   beforeAll(async () => {
-    const user = await identity().addUser(
-      `authz-${randomUUID().slice(0, 8)}`,
-      ['verifier'],
-      'Some-long-pass-123',
-      false,
-    );
-    userId = user.id;
+    userId = (await identity().addUser(username, ['verifier'], 'Some-long-pass-123', false)).id;
   });
 
   const authorize = (authorizationToken: string) =>
@@ -89,7 +86,7 @@ describe('TOKEN authorizer', () => {
     );
 
   it('allows exactly the called method and passes the current user', async () => {
-    const { token } = await accessTokens().issue(userId);
+    const { accessToken: token } = await authentication().login(username, 'Some-long-pass-123');
     const result = await authorize(`Bearer ${token}`);
     expect(result.principalId).toBe(userId);
     expect(result.policyDocument.Statement).toEqual([
@@ -102,9 +99,11 @@ describe('TOKEN authorizer', () => {
     expect(result.context).toMatchObject({ userId, roles: 'verifier', mustChangePassword: 'false' });
   });
 
-  it('answers Unauthorized for a token of a user that does not exist', async () => {
-    const { token } = await accessTokens().issue(randomUUID());
-    await expect(authorize(`Bearer ${token}`)).rejects.toThrow('Unauthorized');
+  it('answers Unauthorized for a validly signed token without a live session or user', async () => {
+    const { token: noUser } = await accessTokens().issue(randomUUID(), randomUUID());
+    await expect(authorize(`Bearer ${noUser}`)).rejects.toThrow('Unauthorized');
+    const { token: noSession } = await accessTokens().issue(userId, randomUUID());
+    await expect(authorize(`Bearer ${noSession}`)).rejects.toThrow('Unauthorized');
   });
 
   it('answers Unauthorized for a malformed header', async () => {

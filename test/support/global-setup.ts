@@ -26,7 +26,13 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'stempel-test-'));
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  const runtime = await startLocalRuntime({ dataDir, port: 0, bootstrapAdminPassword: BOOTSTRAP_PASSWORD });
+  // Every test logs in from 127.0.0.1; the per-IP limit has its own unit test.
+  const runtime = await startLocalRuntime({
+    dataDir,
+    port: 0,
+    bootstrapAdminPassword: BOOTSTRAP_PASSWORD,
+    authRatePerMinute: 100_000,
+  });
   const teardown = async () => {
     await runtime.close();
     rmSync(dataDir, { recursive: true, force: true });

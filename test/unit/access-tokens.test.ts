@@ -20,7 +20,7 @@ const refused = (promise: Promise<unknown>) =>
 
 describe('access tokens', () => {
   it('round-trips the claims of a token it issued', async () => {
-    const { token, expiresIn, claims } = await tokens().issue('user-1');
+    const { token, expiresIn, claims } = await tokens().issue('user-1', 'session-1');
     expect(expiresIn).toBe(900);
     expect(await tokens().verify(token)).toEqual(claims);
     const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString());
@@ -29,33 +29,33 @@ describe('access tokens', () => {
   });
 
   it('gives every token its own jti', async () => {
-    const [a, b] = await Promise.all([tokens().issue('u'), tokens().issue('u')]);
+    const [a, b] = await Promise.all([tokens().issue('u', 's'), tokens().issue('u', 's')]);
     expect(a.claims.tokenId).not.toBe(b.claims.tokenId);
   });
 
   it('refuses an expired token, and one not yet valid', async () => {
-    const { token } = await tokens().issue('u');
+    const { token } = await tokens().issue('u', 's');
     await refused(tokens(at('2026-01-01T00:15:01Z')).verify(token));
     await refused(tokens(at('2025-12-31T23:59:00Z')).verify(token));
     expect((await tokens(at('2026-01-01T00:14:00Z')).verify(token)).userId).toBe('u');
   });
 
   it('refuses another issuer or audience', async () => {
-    const { token } = await tokens().issue('u');
+    const { token } = await tokens().issue('u', 's');
     await refused(tokens(undefined, { ...settings, issuer: 'evil' }).verify(token));
     await refused(tokens(undefined, { ...settings, audience: 'other-api' }).verify(token));
   });
 
   it('refuses a token signed by another key, even with our kid', async () => {
-    const { token } = await tokens(undefined, settings, otherSigner).issue('u');
+    const { token } = await tokens(undefined, settings, otherSigner).issue('u', 's');
     await refused(tokens().verify(token));
     const [, payload] = token.split('.');
-    const ours = (await tokens().issue('u')).token.split('.')[0];
+    const ours = (await tokens().issue('u', 's')).token.split('.')[0];
     await refused(tokens().verify(`${ours}.${payload}.${token.split('.')[2]}`));
   });
 
   it('refuses alg none and a wrong kid', async () => {
-    const { token } = await tokens().issue('u');
+    const { token } = await tokens().issue('u', 's');
     const [h, p, s] = token.split('.') as [string, string, string];
     const header = JSON.parse(Buffer.from(h, 'base64url').toString());
     const enc = (o: unknown) => base64url.encode(JSON.stringify(o));

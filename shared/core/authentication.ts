@@ -1,0 +1,271 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { LoginAttempts } from '../ports/login-attempts';
+import type { SecretBox } from '../ports/secret-box';
+import type { SessionStore } from '../ports/session-store';
+import type { UserRecord, UserStore } from '../ports/user-store';
+import type { AccessTokens } from './access-tokens';
+import { StempelError } from './errors';
+import { decoyPasswordHash, verifyPassword } from './password-hash';
+import type { Principal } from './roles';
+import type { Settings } from './settings';
+import { newTotpSecret, totpStep, totpUri } from './totp';
+
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
+  readonly mustChangePassword: boolean;
+}
+
+export type AuthSettings = Pick<
+  Settings,
+  'sessionIdleSeconds' | 'sessionMaxSeconds' | 'lockoutThreshold' | 'lockoutBaseSeconds' | 'lockoutMaxSeconds'
+>;
+
+export interface AuthenticationDeps {
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly attempts: LoginAttempts;
+  readonly tokens: Pick<AccessTokens, 'issue' | 'verify'>;
+  readonly secrets: SecretBox;
+  readonly settings: () => Promise<AuthSettings>;
+  readonly now?: () => Date;
+  /** Told about security events (for metrics and the audit trail); never given secrets. */
+  readonly onEvent?: (event: AuthEvent) => void;
+}
+
+export type AuthEvent =
+  | { readonly type: 'login_succeeded'; readonly userId: string }
+  | { readonly type: 'login_failed'; readonly userId?: string; readonly locked: boolean }
+  | { readonly type: 'login_refused_locked' }
+  | { readonly type: 'refresh_token_reused'; readonly userId: string; readonly sessionId: string }
+  | { readonly type: 'logout'; readonly userId: string; readonly sessionId: string }
+  | { readonly type: 'otp_enabled'; readonly userId: string };
+
+const badCredentials = () =>
+  new StempelError(
+    'unauthenticated',
+    'invalid_credentials',
+    'The username, password or one-time code is incorrect.',
+  );
+const badRefreshToken = () =>
+  new StempelError(
+    'unauthenticated',
+    'invalid_refresh_token',
+    'The refresh token is invalid, expired or revoked.',
+  );
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+const TOTP_CONTEXT = (userId: string) => ({ userId, purpose: 'totp' });
+
+/**
+ * Login, refresh-token rotation, logout, TOTP, and the authorizer's decision.
+ * Failed logins lock the username (existing or not) with exponential backoff;
+ * a refresh token is single-use and presenting a spent one revokes its whole
+ * family; every access token names its family, so revoking the family or the
+ * token itself stops it at the next request.
+ */
+export class Authentication {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: AuthenticationDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async login(username: string, password: string, otp?: string): Promise<TokenPair> {
+    const name = username.toLowerCase();
+    const nowMs = this.now().getTime();
+    const state = await this.deps.attempts.get(name);
+    if (state.lockedUntil !== undefined && state.lockedUntil > nowMs) {
+      this.deps.onEvent?.({ type: 'login_refused_locked' });
+      throw new StempelError(
+        'rate_limited',
+        'too_many_attempts',
+        'Too many failed logins; try again later.',
+        {
+          retryAfterSeconds: Math.ceil((state.lockedUntil - nowMs) / 1000),
+        },
+      );
+    }
+    const user = await this.deps.users.getByUsername(name);
+    const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
+    if (!user || !passwordOk || user.disabled) return this.fail(name, user?.id);
+    if (user.otpSecret !== undefined) {
+      if (otp === undefined) {
+        throw new StempelError(
+          'unauthenticated',
+          'otp_required',
+          'This account needs a one-time code (field "otp").',
+        );
+      }
+      const secret = await this.deps.secrets.open(user.otpSecret, TOTP_CONTEXT(user.id));
+      const step = await totpStep(secret, otp, nowMs, user.otpLastStep);
+      if (step === undefined || !(await this.deps.users.acceptOtpStep(user.id, step)))
+        return this.fail(name, user.id);
+    }
+    if (state.failures > 0) await this.deps.attempts.clear(name);
+    this.deps.onEvent?.({ type: 'login_succeeded', userId: user.id });
+    return this.startSession(user);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const match = REFRESH_TOKEN.exec(refreshToken);
+    if (!match) throw badRefreshToken();
+    const sessionId = match[1] as string;
+    const session = await this.deps.sessions.get(sessionId);
+    if (!session || session.revoked) throw badRefreshToken();
+    const presented = Buffer.from(sha256(refreshToken));
+    if (!timingSafeEqual(presented, Buffer.from(session.currentTokenHash))) {
+      // A spent token came back: someone holds a copy. End the family for everyone.
+      await this.deps.sessions.revoke(sessionId);
+      this.deps.onEvent?.({ type: 'refresh_token_reused', userId: session.userId, sessionId });
+      throw badRefreshToken();
+    }
+    const nowS = Math.floor(this.now().getTime() / 1000);
+    const user = await this.deps.users.getById(session.userId);
+    const expired = nowS >= session.idleExpiresAt || nowS >= session.absoluteExpiresAt;
+    if (!user || user.disabled || expired || session.createdAt < (user.sessionsValidAfter ?? 0)) {
+      await this.deps.sessions.revoke(sessionId);
+      throw badRefreshToken();
+    }
+    const { sessionIdleSeconds } = await this.deps.settings();
+    const next = `${sessionId}.${randomBytes(32).toString('base64url')}`;
+    const idleExpiresAt = Math.min(nowS + sessionIdleSeconds, session.absoluteExpiresAt);
+    if (
+      (await this.deps.sessions.rotate(sessionId, session.currentTokenHash, sha256(next), idleExpiresAt)) ===
+      'stale'
+    ) {
+      // Two refreshes raced with one token: treat it as reuse.
+      await this.deps.sessions.revoke(sessionId);
+      this.deps.onEvent?.({ type: 'refresh_token_reused', userId: session.userId, sessionId });
+      throw badRefreshToken();
+    }
+    return this.tokensFor(user, sessionId, next);
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    await Promise.all([
+      this.deps.sessions.revokeAccessToken(principal.tokenId, principal.tokenExpiresAt),
+      this.deps.sessions.revoke(principal.sessionId),
+    ]);
+    this.deps.onEvent?.({ type: 'logout', userId: principal.userId, sessionId: principal.sessionId });
+  }
+
+  /**
+   * The authorizer's decision for a bearer token: the caller, or undefined.
+   * Reads the user, the session and the deny-list on every request, so
+   * revocation, disabling and role changes apply at once.
+   */
+  async authorize(header: string | undefined): Promise<Principal | undefined> {
+    const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header?.trim() ?? '');
+    if (!match?.[1]) return undefined;
+    let claims: Awaited<ReturnType<AccessTokens['verify']>>;
+    try {
+      claims = await this.deps.tokens.verify(match[1]);
+    } catch (err) {
+      if (err instanceof StempelError) return undefined;
+      throw err;
+    }
+    const [user, session, revoked] = await Promise.all([
+      this.deps.users.getById(claims.userId),
+      this.deps.sessions.get(claims.sessionId),
+      this.deps.sessions.isAccessTokenRevoked(claims.tokenId),
+    ]);
+    const nowS = Math.floor(this.now().getTime() / 1000);
+    if (!user || user.disabled || revoked || claims.issuedAt < (user.sessionsValidAfter ?? 0))
+      return undefined;
+    if (!session || session.revoked || session.userId !== user.id || nowS >= session.absoluteExpiresAt)
+      return undefined;
+    return {
+      userId: user.id,
+      roles: user.roles,
+      mustChangePassword: user.mustChangePassword,
+      tokenId: claims.tokenId,
+      tokenExpiresAt: claims.expiresAt,
+      sessionId: claims.sessionId,
+    };
+  }
+
+  /** Starts TOTP enrolment: a new secret, shown once; 2FA is on only after confirmOtp. */
+  async setupOtp(principal: Principal, issuer = 'Stempel') {
+    const user = await this.requireUser(principal.userId);
+    if (user.otpSecret !== undefined) {
+      throw new StempelError('conflict', 'otp_already_enabled', 'Two-factor authentication is already on.');
+    }
+    const secret = newTotpSecret();
+    const sealed = await this.deps.secrets.seal(secret, TOTP_CONTEXT(user.id));
+    await this.deps.users.update(user.id, { otpPendingSecret: sealed }, this.now().toISOString());
+    return { secret, otpauthUri: totpUri(secret, issuer, user.username) };
+  }
+
+  async confirmOtp(principal: Principal, otp: string): Promise<void> {
+    const user = await this.requireUser(principal.userId);
+    if (user.otpPendingSecret === undefined) {
+      throw new StempelError('conflict', 'otp_not_pending', 'Start with POST /v1/auth/otp/setup.');
+    }
+    const secret = await this.deps.secrets.open(user.otpPendingSecret, TOTP_CONTEXT(user.id));
+    const step = await totpStep(secret, otp, this.now().getTime());
+    if (step === undefined) {
+      throw new StempelError('invalid', 'invalid_otp', 'The one-time code is not valid for the new secret.', {
+        errors: [{ path: 'body.otp', message: 'does not match the secret' }],
+      });
+    }
+    await this.deps.users.update(
+      user.id,
+      { otpSecret: user.otpPendingSecret, otpPendingSecret: null, otpLastStep: step },
+      this.now().toISOString(),
+    );
+    this.deps.onEvent?.({ type: 'otp_enabled', userId: user.id });
+  }
+
+  private async fail(username: string, userId: string | undefined): Promise<never> {
+    const s = await this.deps.settings();
+    const state = await this.deps.attempts.recordFailure(username, this.now().getTime(), (failures) =>
+      failures < s.lockoutThreshold
+        ? undefined
+        : Math.min(s.lockoutBaseSeconds * 2 ** (failures - s.lockoutThreshold), s.lockoutMaxSeconds) * 1000,
+    );
+    this.deps.onEvent?.({
+      type: 'login_failed',
+      ...(userId ? { userId } : {}),
+      locked: state.lockedUntil !== undefined,
+    });
+    throw badCredentials();
+  }
+
+  private async startSession(user: UserRecord): Promise<TokenPair> {
+    const { sessionIdleSeconds, sessionMaxSeconds } = await this.deps.settings();
+    const nowS = Math.floor(this.now().getTime() / 1000);
+    const sessionId = randomUUID();
+    const refreshToken = `${sessionId}.${randomBytes(32).toString('base64url')}`;
+    const absoluteExpiresAt = nowS + sessionMaxSeconds;
+    await this.deps.sessions.create({
+      id: sessionId,
+      userId: user.id,
+      currentTokenHash: sha256(refreshToken),
+      createdAt: nowS,
+      idleExpiresAt: Math.min(nowS + sessionIdleSeconds, absoluteExpiresAt),
+      absoluteExpiresAt,
+      revoked: false,
+    });
+    return this.tokensFor(user, sessionId, refreshToken);
+  }
+
+  private async tokensFor(user: UserRecord, sessionId: string, refreshToken: string): Promise<TokenPair> {
+    const { token, expiresIn } = await this.deps.tokens.issue(user.id, sessionId);
+    return {
+      accessToken: token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn,
+      mustChangePassword: user.mustChangePassword,
+    };
+  }
+
+  private async requireUser(id: string): Promise<UserRecord> {
+    const user = await this.deps.users.getById(id);
+    if (!user) throw new StempelError('not_found', 'user_not_found', 'No such user.');
+    return user;
+  }
+}
