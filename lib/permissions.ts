@@ -72,13 +72,19 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       readSettings,
     ],
     auth: [
-      dynamo(['GetItem', 'UpdateItem'], [identity.tableArn]),
+      // Users, sessions (Put, Update), the access-token deny-list (Put) and login attempts (Update, Delete).
+      dynamo(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], [identity.tableArn]),
       tableKeyForWriters,
+      // TOTP secrets are sealed with the data key directly, and only for that purpose.
+      allow(['kms:Encrypt', 'kms:Decrypt'], [data.dataKey.keyArn], {
+        StringEquals: { 'kms:EncryptionContext:purpose': 'totp' },
+      }),
       allow(['kms:Sign', 'kms:GetPublicKey'], [data.tokenKey.keyArn]),
       readSettings,
     ],
     users: [
-      dynamo(['GetItem', 'PutItem'], [identity.tableArn]),
+      // Create (Put), roles and disabling (Update), delete and unlock (Delete).
+      dynamo(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], [identity.tableArn]),
       dynamo(['Query'], [identity.tableArn, indexArn(identity, identityTable, 'byList')]),
       tableKeyForWriters,
       readSettings,
@@ -128,6 +134,9 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
     ],
   };
 }
+
+/** Functions that get STEMPEL_DATA_KMS_KEY_ID: the one that seals and opens TOTP secrets. */
+export const DATA_KEY_ENV: readonly FunctionName[] = ['auth'];
 
 /** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
 export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];

@@ -8,7 +8,7 @@ import { StempelData } from './data';
 import { type FunctionName, StempelFunction } from './functions';
 import { Integrator } from './integrator';
 import { acknowledgeApiFunction } from './nag';
-import { functionPolicies, LOG_KEY_ENV, TOKEN_KEY_ENV } from './permissions';
+import { DATA_KEY_ENV, functionPolicies, LOG_KEY_ENV, TOKEN_KEY_ENV } from './permissions';
 import type { StageConfig } from './stage-config';
 import { StempelWaf } from './waf';
 
@@ -60,6 +60,7 @@ export class StempelStack extends Stack {
       ...sharedEnvironment,
       ...(TOKEN_KEY_ENV.includes(name) ? { [ENV.tokenKeyId]: data.tokenKey.keyId } : {}),
       ...(LOG_KEY_ENV.includes(name) ? { [ENV.logKeyId]: data.logKey.keyId } : {}),
+      ...(DATA_KEY_ENV.includes(name) ? { [ENV.dataKeyId]: data.dataKey.keyId } : {}),
     });
     const logging = { logRetention: config.logRetention, logRemovalPolicy: config.logRemovalPolicy };
 

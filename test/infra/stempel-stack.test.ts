@@ -83,6 +83,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
       expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
       expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
+      expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(name === 'auth');
     });
 
     it('gives the password-hashing functions at least 512 MB (scrypt N=2^17, r=8 needs 128 MiB)', () => {
@@ -128,7 +129,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'ssm:GetParameter',
       ],
       auth: [
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
+        'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
         'kms:GetPublicKey',
@@ -136,9 +139,11 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'ssm:GetParameter',
       ],
       users: [
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
+        'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
         'ssm:GetParameter',
       ],
@@ -211,8 +216,11 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
               (a) => String(a).startsWith('kms:') && !['kms:Sign', 'kms:GetPublicKey'].includes(String(a)),
             )
           ) {
+            // Through DynamoDB, or (auth's TOTP secrets) only with the totp encryption context.
             expect(Object.keys(s.Condition as object)).toEqual(['StringEquals']);
-            expect(JSON.stringify(s.Condition)).toContain('"kms:ViaService"');
+            expect(JSON.stringify(s.Condition)).toMatch(
+              /"kms:ViaService"|"kms:EncryptionContext:purpose":"totp"/,
+            );
           }
           if (s.Resource === '*') {
             const allowed: unknown[] = [['xray:PutTraceSegments', 'xray:PutTelemetryRecords']];
