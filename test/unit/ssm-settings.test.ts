@@ -23,6 +23,11 @@ describe('settings from SSM Parameter Store', () => {
       accessTokenTtlSeconds: 300,
       maxBodyBytes: 16384,
       logOrigin: 'stempel.local/notarizations',
+      sessionIdleSeconds: 28_800,
+      sessionMaxSeconds: 604_800,
+      lockoutThreshold: 5,
+      lockoutBaseSeconds: 30,
+      lockoutMaxSeconds: 900,
     });
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toMatchObject({
       Name: '/stempel/test/settings-a',
