@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
 
 /**
@@ -39,3 +39,31 @@ export const decodeCursor = (
   }
   throw new StempelError('invalid', 'invalid_cursor', 'The cursor is not one this listing issued.');
 };
+
+/**
+ * Writes `item` together with a `reservation` that makes some other key unique
+ * (a username, an owner's hash), in one transaction. Returns false, writing
+ * nothing, when the reservation is taken.
+ */
+export async function putWithReservation(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  reservation: Record<string, unknown>,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  const put = (Item: Record<string, unknown>) => ({
+    Put: { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+  });
+  try {
+    await db.send(new TransactWriteCommand({ TransactItems: [put(reservation), put(item)] }));
+    return true;
+  } catch (err) {
+    if (
+      err instanceof TransactionCanceledException &&
+      err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+    ) {
+      return false;
+    }
+    throw err;
+  }
+}

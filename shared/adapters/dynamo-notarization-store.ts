@@ -1,8 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Notarization, NotarizationStore } from '../ports/notarization-store';
 import { notarizationsTable, resourceName } from '../tables';
-import { dynamoDocumentClient } from './dynamo-client';
+import { dynamoDocumentClient, putWithReservation } from './dynamo-client';
 
 export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
 /** Value of the sparse `pending` attribute that queues a notarization for the log (see the byPending index). */
@@ -36,41 +35,14 @@ export class DynamoNotarizationStore implements NotarizationStore {
   ) {}
 
   async createOnce(notarization: Notarization) {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...reservationKey(notarization.owner, notarization.sha256),
-                  notarizationId: notarization.id,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...notarizationKey(notarization.id), ...notarization, pending: PENDING_QUEUE },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-      return { created: true, notarization };
-    } catch (err) {
-      if (
-        !(err instanceof TransactionCanceledException) ||
-        err.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed'
-      ) {
-        throw err;
-      }
-      const existing = await this.existing(notarization.owner, notarization.sha256);
-      return { created: false, notarization: existing };
-    }
+    const created = await putWithReservation(
+      this.db,
+      this.tableName,
+      { ...reservationKey(notarization.owner, notarization.sha256), notarizationId: notarization.id },
+      { ...notarizationKey(notarization.id), ...notarization, pending: PENDING_QUEUE },
+    );
+    if (created) return { created: true, notarization };
+    return { created: false, notarization: await this.existing(notarization.owner, notarization.sha256) };
   }
 
   async get(id: string): Promise<Notarization | undefined> {

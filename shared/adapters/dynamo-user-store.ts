@@ -1,10 +1,10 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
 import type { Page } from '../ports/page';
 import type { UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { identityTable, resourceName } from '../tables';
-import { decodeCursor, dynamoDocumentClient, encodeCursor } from './dynamo-client';
+import { decodeCursor, dynamoDocumentClient, encodeCursor, putWithReservation } from './dynamo-client';
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
 const usernameKey = (username: string) => ({ pk: `USERNAME#${username}`, sk: 'USERNAME' });
@@ -38,36 +38,13 @@ export class DynamoUserStore implements UserStore {
   ) {}
 
   async create(user: UserRecord): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...usernameKey(user.username), userId: user.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...userKey(user.id), ...user, listPk: LIST_PARTITION, listSk: user.username },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-    } catch (err) {
-      if (
-        err instanceof TransactionCanceledException &&
-        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
-        throw new StempelError('conflict', 'username_taken', 'That username is already taken.');
-      }
-      throw err;
-    }
+    const created = await putWithReservation(
+      this.db,
+      this.tableName,
+      { ...usernameKey(user.username), userId: user.id },
+      { ...userKey(user.id), ...user, listPk: LIST_PARTITION, listSk: user.username },
+    );
+    if (!created) throw new StempelError('conflict', 'username_taken', 'That username is already taken.');
   }
 
   async getById(id: string): Promise<UserRecord | undefined> {
