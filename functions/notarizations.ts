@@ -9,6 +9,8 @@ export const handler = httpHandler(
       const { created: isNew, notarization } = await notary().notarize(principal, body);
       return isNew ? created(notarization) : ok(notarization);
     },
+    listNotarizations: async ({ principal, query }) =>
+      ok(await notary().list(principal, query.limit, query.cursor)),
     getNotarization: async ({ principal, params }) => ok(await notary().get(principal, params.id)),
     getReceipt: async ({ principal, params }) => {
       const receipt = await (await transparency()).receipt(await notary().get(principal, params.id));

@@ -90,7 +90,8 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       readSettings,
     ],
     notarizations: [
-      dynamo(['GetItem', 'PutItem'], [notarizations.tableArn]),
+      // Scan: the admin's listing of all notarizations.
+      dynamo(['GetItem', 'PutItem', 'Scan'], [notarizations.tableArn]),
       dynamo(
         ['Query'],
         [

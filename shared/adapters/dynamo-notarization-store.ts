@@ -1,7 +1,9 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { StempelError } from '../core/errors';
 import type { Notarization, NotarizationStore } from '../ports/notarization-store';
+import type { Page } from '../ports/page';
 import { notarizationsTable, resourceName } from '../tables';
-import { dynamoDocumentClient, putWithReservation } from './dynamo-client';
+import { decodeCursor, dynamoDocumentClient, encodeCursor, putWithReservation } from './dynamo-client';
 
 export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
 /** Value of the sparse `pending` attribute that queues a notarization for the log (see the byPending index). */
@@ -63,6 +65,44 @@ export class DynamoNotarizationStore implements NotarizationStore {
       }),
     );
     return Items.map(toNotarization);
+  }
+
+  async listByOwner(owner: string, limit: number, cursor?: string): Promise<Page<Notarization>> {
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byOwner',
+        KeyConditionExpression: '#o = :o',
+        ExpressionAttributeNames: { '#o': 'owner' },
+        ExpressionAttributeValues: { ':o': owner },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: this.ownedCursor(owner, cursor),
+      }),
+    );
+    return { items: Items.map(toNotarization), nextCursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  async listAll(limit: number, cursor?: string): Promise<Page<Notarization>> {
+    // An operator's listing: a filtered scan (pages may hold fewer than `limit`), in no particular order.
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: 'sk = :sk',
+        ExpressionAttributeValues: { ':sk': 'NOTARIZATION' },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk']),
+      }),
+    );
+    return { items: Items.map(toNotarization), nextCursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  /** A cursor of someone else's listing is refused, not followed. */
+  private ownedCursor(owner: string, cursor: string | undefined) {
+    const key = decodeCursor(cursor, ['pk', 'sk', 'owner', 'receivedAt']);
+    if (key && key.owner !== owner)
+      throw new StempelError('invalid', 'invalid_cursor', 'The cursor is not one this listing issued.');
+    return key;
   }
 
   private async existing(owner: string, sha256: string): Promise<Notarization> {

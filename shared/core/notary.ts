@@ -44,6 +44,13 @@ export class Notary {
     return notarization;
   }
 
+  /** Admins list everything; anyone else only their own, so others' notarizations stay invisible. */
+  list(principal: Principal, limit: number, cursor?: string) {
+    return hasAnyRole(principal, ['admin'])
+      ? this.store.listAll(limit, cursor)
+      : this.store.listByOwner(principal.userId, limit, cursor);
+  }
+
   async verify(sha256: string) {
     const found = await this.store.findBySha256(sha256.toLowerCase(), VERIFY_LIMIT);
     return {

@@ -199,6 +199,15 @@ export const routes = {
       },
     },
   }),
+  listNotarizations: route({
+    method: 'GET',
+    path: '/v1/notarizations',
+    group: 'notarizations',
+    access: ['uploader', 'admin'],
+    summary: 'Your notarizations, newest first (admins: all, unordered)',
+    query: s.listQuery,
+    responses: { 200: { description: 'One page', schema: s.notarizationList } },
+  }),
   getNotarization: route({
     method: 'GET',
     path: '/v1/notarizations/{id}',

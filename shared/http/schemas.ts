@@ -143,6 +143,8 @@ export const logKeyResponse = z.object({
   publicKey: z.string().meta({ description: 'raw 32-byte Ed25519 public key, base64' }),
 });
 
+export const notarizationList = z.object({ items: z.array(notarization), nextCursor: z.string().optional() });
+
 export const verifyRequest = z.strictObject({ sha256: sha256Hex });
 
 export const verifyResponse = z.object({

@@ -1,3 +1,5 @@
+import type { Page } from './page';
+
 export type NotarizationStatus = 'pending' | 'sealed';
 
 export interface Notarization {
@@ -25,4 +27,8 @@ export interface NotarizationStore {
   get(id: string): Promise<Notarization | undefined>;
   /** All notarizations of a hash, oldest first, at most `limit`. */
   findBySha256(sha256: string, limit: number): Promise<readonly Notarization[]>;
+  /** One owner's notarizations, newest first. */
+  listByOwner(owner: string, limit: number, cursor?: string): Promise<Page<Notarization>>;
+  /** Every notarization, unordered (operators). */
+  listAll(limit: number, cursor?: string): Promise<Page<Notarization>>;
 }

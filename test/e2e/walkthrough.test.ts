@@ -112,6 +112,50 @@ describe('login → change password → create users → notarize → verify, ov
     expect(missing.status).toBe(404);
     expect(other.body.code).toBe(missing.body.code);
     expect(other.body.detail).toBe(missing.body.detail);
+    // Nor does it show up in bob's listing, nor its receipt.
+    const bobs = await call('GET', '/v1/notarizations?limit=100', { token: bob.token });
+    expect(bobs.status).toBe(200);
+    expect(bobs.body.items).toEqual([]);
+    expect(
+      (await call('GET', `/v1/notarizations/${mine.body.id}/receipt`, { token: bob.token })).status,
+    ).toBe(404);
+    const alices = await call('GET', '/v1/notarizations', { token: alice.token });
+    expect(alices.body.items.map((n: { id: string }) => n.id)).toEqual([mine.body.id]);
+  });
+
+  it('pages through an uploader’s own notarizations, newest first, and refuses a foreign cursor', async () => {
+    const admin = await adminToken();
+    const [carol, dave] = await Promise.all([
+      createUser(['uploader'], admin),
+      createUser(['uploader'], admin),
+    ]);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(
+        (await call('POST', '/v1/notarizations', { token: carol.token, body: { sha256: randomSha256() } }))
+          .body.id,
+      );
+    }
+    const seen: { id: string; receivedAt: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call('GET', `/v1/notarizations?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: carol.token,
+      });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+      if (cursor) {
+        const stolen = await call('GET', `/v1/notarizations?cursor=${cursor}`, { token: dave.token });
+        expect(stolen.status).toBe(400);
+        expect(stolen.body.code).toBe('invalid_cursor');
+      }
+    } while (cursor);
+    expect(seen.map((n) => n.id).sort()).toEqual([...ids].sort());
+    const times = seen.map((n) => n.receivedAt);
+    expect(times).toEqual([...times].sort().reverse()); // newest first
+    const all = await call('GET', '/v1/notarizations?limit=100', { token: admin });
+    expect(all.status).toBe(200);
   });
 
   it('enforces roles on every protected route', async () => {

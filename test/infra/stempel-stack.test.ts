@@ -152,6 +152,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
+        'dynamodb:Scan',
         ...TABLE_WRITER_KMS,
         'ssm:GetParameter',
       ],
