@@ -11,13 +11,14 @@ export const handler = httpHandler(
       await authentication().logout(principal);
       return noContent();
     },
-    otpSetup: async ({ principal }) => ok(await authentication().setupOtp(principal)),
+    otpSetup: async ({ principal, body }) =>
+      ok(await authentication().setupOtp(principal, body.currentPassword)),
     otpConfirm: async ({ principal, body }) => {
       await authentication().confirmOtp(principal, body.otp);
       return noContent();
     },
     changePassword: async ({ principal, body }) => {
-      await identity().changePassword(principal, body.currentPassword, body.newPassword);
+      await authentication().changePassword(principal, body.currentPassword, body.newPassword);
       return noContent();
     },
     me: async ({ principal }) => ok(await identity().me(principal)),

@@ -1,11 +1,12 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { LoginAttemptState, LoginAttempts } from '../ports/login-attempts';
+import type { AttemptClaim, LockoutPolicy, LoginAttempts } from '../ports/login-attempts';
 import { identityTable, resourceName } from '../tables';
 import { dynamoDocumentClient } from './dynamo-client';
 
 /** Keyed by username, not user id, so unknown usernames lock exactly like real ones. */
 const attemptsKey = (username: string) => ({ pk: `LOGIN#${username}`, sk: 'ATTEMPTS' });
-/** A day without failures forgets them (TTL). */
+/** A day without attempts forgets them (TTL). */
 const FORGET_AFTER_SECONDS = 24 * 3600;
 
 export class DynamoLoginAttempts implements LoginAttempts {
@@ -14,40 +15,65 @@ export class DynamoLoginAttempts implements LoginAttempts {
     private readonly tableName = resourceName(identityTable),
   ) {}
 
-  async get(username: string): Promise<LoginAttemptState> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: attemptsKey(username), ConsistentRead: true }),
-    );
-    return {
-      failures: (Item?.failures as number | undefined) ?? 0,
-      ...(Item?.lockedUntil === undefined ? {} : { lockedUntil: Item.lockedUntil as number }),
-    };
+  async claim(username: string, now: number, policy: LockoutPolicy): Promise<AttemptClaim> {
+    const Key = attemptsKey(username);
+    const forget = Math.floor(now / 1000) + FORGET_AFTER_SECONDS;
+    const notLocked = '(attribute_not_exists(lockedUntil) OR lockedUntil <= :now)';
+    for (let round = 0; round < 5; round++) {
+      // Below the threshold: count, in one conditional write with the lock check.
+      if (
+        await this.tryUpdate({
+          Key,
+          UpdateExpression: 'ADD failures :one SET expiresAt = :forget',
+          ConditionExpression: `${notLocked} AND (attribute_not_exists(failures) OR failures < :below)`,
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':now': now,
+            ':forget': forget,
+            ':below': policy.threshold - 1,
+          },
+        })
+      ) {
+        return { allowed: true, locked: false };
+      }
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+      );
+      const lockedUntil = Item?.lockedUntil as number | undefined;
+      if (lockedUntil !== undefined && lockedUntil > now)
+        return { allowed: false, retryAfterMs: lockedUntil - now };
+      // At or past the threshold: this attempt locks as it is counted; of racing attempts only one gets through.
+      const seen = (Item?.failures as number | undefined) ?? 0;
+      if (
+        await this.tryUpdate({
+          Key,
+          UpdateExpression: 'ADD failures :one SET expiresAt = :forget, lockedUntil = :until',
+          ConditionExpression: `${notLocked} AND failures = :seen`,
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':now': now,
+            ':forget': forget,
+            ':seen': seen,
+            ':until': now + policy.lockMs(seen + 1),
+          },
+        })
+      ) {
+        return { allowed: true, locked: true };
+      }
+    }
+    return { allowed: false, retryAfterMs: 1000 }; // heavy contention on one username: that is an attack
   }
 
-  async recordFailure(username: string, now: number, lockFor: (failures: number) => number | undefined) {
-    // ADD is atomic, so concurrent guesses each count.
-    const { Attributes } = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: attemptsKey(username),
-        UpdateExpression: 'ADD failures :one SET expiresAt = :forget',
-        ExpressionAttributeValues: { ':one': 1, ':forget': Math.floor(now / 1000) + FORGET_AFTER_SECONDS },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const failures = Attributes?.failures as number;
-    const lockMs = lockFor(failures);
-    if (lockMs === undefined) return { failures };
-    const lockedUntil = now + lockMs;
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: attemptsKey(username),
-        UpdateExpression: 'SET lockedUntil = :until',
-        ExpressionAttributeValues: { ':until': lockedUntil },
-      }),
-    );
-    return { failures, lockedUntil };
+  private async tryUpdate(
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, ...input }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async clear(username: string): Promise<void> {

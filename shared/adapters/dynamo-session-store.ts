@@ -46,6 +46,9 @@ export class DynamoSessionStore implements SessionStore {
       idleExpiresAt: Item.idleExpiresAt as number,
       absoluteExpiresAt: Item.absoluteExpiresAt as number,
       revoked: Item.revoked as boolean,
+      ...(Item.reauthenticatedAt === undefined
+        ? {}
+        : { reauthenticatedAt: Item.reauthenticatedAt as number }),
     };
   }
 
@@ -91,6 +94,18 @@ export class DynamoSessionStore implements SessionStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err; // gone already: nothing to revoke
     }
+  }
+
+  async markReauthenticated(id: string, at: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: sessionKey(id),
+        UpdateExpression: 'SET reauthenticatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': at },
+      }),
+    );
   }
 
   async revokeAccessToken(tokenId: string, expiresAt: number): Promise<void> {

@@ -75,14 +75,26 @@ export class DynamoUserStore implements UserStore {
     return { items: Items.map(toRecord), nextCursor: encodeCursor(LastEvaluatedKey) };
   }
 
-  async setPassword(id: string, passwordHash: string, mustChangePassword: boolean, updatedAt: string) {
+  async setPassword(
+    id: string,
+    passwordHash: string,
+    mustChangePassword: boolean,
+    updatedAt: string,
+    sessionsValidAfter: number,
+  ) {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: userKey(id),
-        UpdateExpression: 'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u',
+        UpdateExpression:
+          'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, sessionsValidAfter = :v',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':h': passwordHash, ':m': mustChangePassword, ':u': updatedAt },
+        ExpressionAttributeValues: {
+          ':h': passwordHash,
+          ':m': mustChangePassword,
+          ':u': updatedAt,
+          ':v': sessionsValidAfter,
+        },
       }),
     );
   }

@@ -103,10 +103,16 @@ export class AccessTokens {
   }
 
   private key() {
-    this.verificationKey ??= (async () => {
-      const jwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: base64url.encode(await this.signer.publicKey()) };
-      return { key: await importJWK(jwk, ALGORITHM), kid: await calculateJwkThumbprint(jwk) };
-    })();
+    if (!this.verificationKey) {
+      this.verificationKey = (async () => {
+        const jwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: base64url.encode(await this.signer.publicKey()) };
+        return { key: await importJWK(jwk, ALGORITHM), kid: await calculateJwkThumbprint(jwk) };
+      })();
+      // Retry after a failure (KMS throttled at cold start) instead of failing every later request.
+      this.verificationKey.catch(() => {
+        this.verificationKey = undefined;
+      });
+    }
     return this.verificationKey;
   }
 }

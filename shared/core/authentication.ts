@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { SecretBox } from '../ports/secret-box';
-import type { SessionStore } from '../ports/session-store';
+import { type SessionStore, sessionAuthenticatedAt } from '../ports/session-store';
 import type { UserRecord, UserStore } from '../ports/user-store';
 import type { AccessTokens } from './access-tokens';
 import { StempelError } from './errors';
-import { decoyPasswordHash, verifyPassword } from './password-hash';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './password-hash';
+import { assertPasswordAcceptable } from './password-policy';
 import type { Principal } from './roles';
 import type { Settings } from './settings';
 import { newTotpSecret, totpStep, totpUri } from './totp';
@@ -71,26 +72,17 @@ export class Authentication {
 
   constructor(private readonly deps: AuthenticationDeps) {
     this.now = deps.now ?? (() => new Date());
+    // Ready before the first unknown username arrives, so that login costs one KDF run like every other.
+    decoyPasswordHash().catch(() => undefined);
   }
 
   async login(username: string, password: string, otp?: string): Promise<TokenPair> {
     const name = username.toLowerCase();
     const nowMs = this.now().getTime();
-    const state = await this.deps.attempts.get(name);
-    if (state.lockedUntil !== undefined && state.lockedUntil > nowMs) {
-      this.deps.onEvent?.({ type: 'login_refused_locked' });
-      throw new StempelError(
-        'rate_limited',
-        'too_many_attempts',
-        'Too many failed logins; try again later.',
-        {
-          retryAfterSeconds: Math.ceil((state.lockedUntil - nowMs) / 1000),
-        },
-      );
-    }
+    const attempt = await this.claimAttempt(name, nowMs);
     const user = await this.deps.users.getByUsername(name);
     const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
-    if (!user || !passwordOk || user.disabled) return this.fail(name, user?.id);
+    if (!user || !passwordOk || user.disabled) return this.fail(user?.id, attempt.locked);
     if (user.otpSecret !== undefined) {
       if (otp === undefined) {
         throw new StempelError(
@@ -101,12 +93,42 @@ export class Authentication {
       }
       const secret = await this.deps.secrets.open(user.otpSecret, TOTP_CONTEXT(user.id));
       const step = await totpStep(secret, otp, nowMs, user.otpLastStep);
-      if (step === undefined || !(await this.deps.users.acceptOtpStep(user.id, step)))
-        return this.fail(name, user.id);
+      if (step === undefined || !(await this.deps.users.acceptOtpStep(user.id, step))) {
+        return this.fail(user.id, attempt.locked);
+      }
     }
-    if (state.failures > 0) await this.deps.attempts.clear(name);
+    await this.deps.attempts.clear(name);
     this.deps.onEvent?.({ type: 'login_succeeded', userId: user.id });
     return this.startSession(user);
+  }
+
+  /**
+   * Changes the caller's password. Every other session and access token of
+   * the user ends; this session lives on. A wrong current password counts
+   * toward the login lockout, so this is no way around it.
+   */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.reauthenticate(principal, currentPassword);
+    if (currentPassword === newPassword) {
+      throw new StempelError(
+        'invalid',
+        'weak_password',
+        'The new password must differ from the current one.',
+        {
+          errors: [{ path: 'newPassword', message: 'must differ from the current password' }],
+        },
+      );
+    }
+    assertPasswordAcceptable(newPassword, user.username);
+    const nowMs = this.now().getTime();
+    await this.deps.sessions.markReauthenticated(principal.sessionId, nowMs);
+    await this.deps.users.setPassword(
+      user.id,
+      await hashPassword(newPassword),
+      false,
+      this.now().toISOString(),
+      nowMs,
+    );
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
@@ -125,7 +147,12 @@ export class Authentication {
     const nowS = Math.floor(this.now().getTime() / 1000);
     const user = await this.deps.users.getById(session.userId);
     const expired = nowS >= session.idleExpiresAt || nowS >= session.absoluteExpiresAt;
-    if (!user || user.disabled || expired || session.createdAt < (user.sessionsValidAfter ?? 0)) {
+    if (
+      !user ||
+      user.disabled ||
+      expired ||
+      sessionAuthenticatedAt(session) < (user.sessionsValidAfter ?? 0)
+    ) {
       await this.deps.sessions.revoke(sessionId);
       throw badRefreshToken();
     }
@@ -173,10 +200,12 @@ export class Authentication {
       this.deps.sessions.isAccessTokenRevoked(claims.tokenId),
     ]);
     const nowS = Math.floor(this.now().getTime() / 1000);
-    if (!user || user.disabled || revoked || claims.issuedAt < (user.sessionsValidAfter ?? 0))
+    if (!user || user.disabled || revoked) return undefined;
+    if (!session || session.revoked || session.userId !== user.id || nowS >= session.absoluteExpiresAt) {
       return undefined;
-    if (!session || session.revoked || session.userId !== user.id || nowS >= session.absoluteExpiresAt)
-      return undefined;
+    }
+    // A disable or a password change voids every session authenticated before it (but the one that changed it).
+    if (sessionAuthenticatedAt(session) < (user.sessionsValidAfter ?? 0)) return undefined;
     return {
       userId: user.id,
       roles: user.roles,
@@ -188,8 +217,9 @@ export class Authentication {
   }
 
   /** Starts TOTP enrolment: a new secret, shown once; 2FA is on only after confirmOtp. */
-  async setupOtp(principal: Principal, issuer = 'Stempel') {
-    const user = await this.requireUser(principal.userId);
+  async setupOtp(principal: Principal, currentPassword: string, issuer = 'Stempel') {
+    // Re-authentication: a stolen access token alone must not bind the account to an attacker's device.
+    const user = await this.reauthenticate(principal, currentPassword);
     if (user.otpSecret !== undefined) {
       throw new StempelError('conflict', 'otp_already_enabled', 'Two-factor authentication is already on.');
     }
@@ -219,19 +249,42 @@ export class Authentication {
     this.deps.onEvent?.({ type: 'otp_enabled', userId: user.id });
   }
 
-  private async fail(username: string, userId: string | undefined): Promise<never> {
+  /** Counts the attempt before any password is checked; refuses while the username is locked. */
+  private async claimAttempt(username: string, nowMs: number) {
     const s = await this.deps.settings();
-    const state = await this.deps.attempts.recordFailure(username, this.now().getTime(), (failures) =>
-      failures < s.lockoutThreshold
-        ? undefined
-        : Math.min(s.lockoutBaseSeconds * 2 ** (failures - s.lockoutThreshold), s.lockoutMaxSeconds) * 1000,
-    );
-    this.deps.onEvent?.({
-      type: 'login_failed',
-      ...(userId ? { userId } : {}),
-      locked: state.lockedUntil !== undefined,
+    const claim = await this.deps.attempts.claim(username, nowMs, {
+      threshold: s.lockoutThreshold,
+      lockMs: (attempts) =>
+        Math.min(s.lockoutBaseSeconds * 2 ** (attempts - s.lockoutThreshold), s.lockoutMaxSeconds) * 1000,
     });
+    if (!claim.allowed) {
+      this.deps.onEvent?.({ type: 'login_refused_locked' });
+      throw new StempelError(
+        'rate_limited',
+        'too_many_attempts',
+        'Too many failed logins; try again later.',
+        {
+          retryAfterSeconds: Math.ceil(claim.retryAfterMs / 1000),
+        },
+      );
+    }
+    return claim;
+  }
+
+  private fail(userId: string | undefined, locked: boolean): never {
+    this.deps.onEvent?.({ type: 'login_failed', ...(userId ? { userId } : {}), locked });
     throw badCredentials();
+  }
+
+  /** Checks the signed-in user's password again, under the same lockout as login. */
+  private async reauthenticate(principal: Principal, password: string): Promise<UserRecord> {
+    const user = await this.requireUser(principal.userId);
+    await this.claimAttempt(user.username, this.now().getTime());
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      throw new StempelError('forbidden', 'invalid_current_password', 'The current password is incorrect.');
+    }
+    await this.deps.attempts.clear(user.username);
+    return user;
   }
 
   private async startSession(user: UserRecord): Promise<TokenPair> {
@@ -244,7 +297,7 @@ export class Authentication {
       id: sessionId,
       userId: user.id,
       currentTokenHash: sha256(refreshToken),
-      createdAt: nowS,
+      createdAt: this.now().getTime(),
       idleExpiresAt: Math.min(nowS + sessionIdleSeconds, absoluteExpiresAt),
       absoluteExpiresAt,
       revoked: false,

@@ -3,8 +3,7 @@ import type { LoginAttempts } from '../ports/login-attempts';
 import type { Page } from '../ports/page';
 import type { UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { StempelError } from './errors';
-import { hashPassword, verifyPassword } from './password-hash';
-import { assertPasswordAcceptable } from './password-policy';
+import { hashPassword } from './password-hash';
 import type { Principal, Role } from './roles';
 
 /** What an API caller may see of a user: never the password hash or OTP secret. */
@@ -30,32 +29,13 @@ export const toUserView = (u: UserRecord): UserView => ({
 
 const isActiveAdmin = (u: Pick<UserRecord, 'roles' | 'disabled'>) => u.roles.includes('admin') && !u.disabled;
 
-/** Passwords and user administration. */
+/** User administration and the user's own profile. */
 export class Identity {
   constructor(
     private readonly users: UserStore,
     private readonly attempts: Pick<LoginAttempts, 'clear'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
-
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.requireUser(principal.userId);
-    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-      throw new StempelError('forbidden', 'invalid_current_password', 'The current password is incorrect.');
-    }
-    if (currentPassword === newPassword) {
-      throw new StempelError(
-        'invalid',
-        'weak_password',
-        'The new password must differ from the current one.',
-        {
-          errors: [{ path: 'newPassword', message: 'must differ from the current password' }],
-        },
-      );
-    }
-    assertPasswordAcceptable(newPassword, user.username);
-    await this.users.setPassword(user.id, await hashPassword(newPassword), false, this.now().toISOString());
-  }
 
   async me(principal: Principal): Promise<UserView> {
     return toUserView(await this.requireUser(principal.userId));
@@ -105,7 +85,7 @@ export class Identity {
   /** Disabling also ends every session and access token the user holds. */
   async setDisabled(id: string, disabled: boolean): Promise<UserView> {
     const changes: UserChanges = disabled
-      ? { disabled, sessionsValidAfter: Math.floor(this.now().getTime() / 1000) }
+      ? { disabled, sessionsValidAfter: this.now().getTime() }
       : { disabled };
     return this.change(id, changes, (u) => ({ ...u, disabled }));
   }

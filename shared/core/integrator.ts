@@ -61,7 +61,16 @@ export class Integrator {
   async integrateBatch(): Promise<IntegrationResult> {
     const head = await this.store.head();
     const size = head?.size ?? 0;
-    let pending: PendingEntry[] = (await this.store.pending(this.maxBatch + this.integrated.size))
+    const headOrigin = head?.checkpoint.slice(0, head.checkpoint.indexOf('\n'));
+    if (headOrigin !== undefined && headOrigin !== this.options.origin) {
+      // The origin names the log in every checkpoint and in its verifier key: it can never change.
+      throw new Error(`the log's origin is ${headOrigin}; refusing to sign as ${this.options.origin}`);
+    }
+    const queued = await this.store.pending(this.maxBatch + this.integrated.size);
+    // Forget ids the queue no longer lists: the index has caught up with them.
+    const listed = new Set(queued.map((n) => n.id));
+    for (const id of this.integrated) if (!listed.has(id)) this.integrated.delete(id);
+    let pending: PendingEntry[] = queued
       .filter((n) => !this.integrated.has(n.id))
       .slice(0, this.maxBatch)
       .map((n) => ({ notarizationId: n.id, receivedAt: n.receivedAt, entry: entryBytes(n) }));

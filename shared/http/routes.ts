@@ -71,7 +71,8 @@ export const routes = {
     path: '/v1/auth/otp/setup',
     group: 'auth',
     access: 'signed-in',
-    summary: 'Start TOTP enrolment: a new secret and otpauth URI',
+    summary: 'Start TOTP enrolment (re-enter your password): a new secret and otpauth URI',
+    body: s.otpSetupRequest,
     responses: { 200: { description: 'Secret to scan', schema: s.otpSetupResponse } },
   }),
   otpConfirm: route({

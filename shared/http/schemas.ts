@@ -47,6 +47,8 @@ export const otpSetupResponse = z.object({
   otpauthUri: z.string(),
 });
 
+export const otpSetupRequest = z.strictObject({ currentPassword: secret(1024) });
+
 export const otpConfirmRequest = z.strictObject({ otp: otpCode });
 
 export const changePasswordRequest = z.strictObject({

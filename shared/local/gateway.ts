@@ -31,8 +31,12 @@ const matchRoute = (method: string, path: string) => {
     });
     const m = new RegExp(`^${pattern}$`).exec(path);
     if (m) {
-      const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
-      return { route, params };
+      try {
+        const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
+        return { route, params };
+      } catch {
+        return undefined; // not valid percent-encoding: no route can match it
+      }
     }
   }
   return undefined;

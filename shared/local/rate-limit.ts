@@ -8,8 +8,10 @@ export function createRateLimiter(limitPerMinute: number, now: () => number = Da
     const t = now();
     const w = windows.get(client);
     if (!w || t - w.start >= 60_000) {
+      // Bounded memory: forget only windows that have ended, never a client's running count.
+      if (windows.size >= 10_000)
+        for (const [c, old] of windows) if (t - old.start >= 60_000) windows.delete(c);
       windows.set(client, { start: t, count: 1 });
-      if (windows.size > 10_000) windows.clear(); // bounded memory under address spraying
       return undefined;
     }
     w.count += 1;

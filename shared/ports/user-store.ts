@@ -17,7 +17,7 @@ export interface UserRecord {
   readonly otpPendingSecret?: string;
   /** The time step of the last accepted code: codes at or before it are replays. */
   readonly otpLastStep?: number;
-  /** Epoch seconds: sessions and tokens issued before it are void (set on disable). */
+  /** Epoch milliseconds: sessions authenticated before it, and their tokens, are void (disable, password change). */
   readonly sessionsValidAfter?: number;
 }
 
@@ -39,11 +39,13 @@ export interface UserStore {
   getByUsername(username: string): Promise<UserRecord | undefined>;
   /** Users ordered by username. */
   list(limit: number, cursor?: string): Promise<Page<UserRecord>>;
+  /** Also voids sessions authenticated before `sessionsValidAfter` (epoch ms). */
   setPassword(
     id: string,
     passwordHash: string,
     mustChangePassword: boolean,
     updatedAt: string,
+    sessionsValidAfter: number,
   ): Promise<void>;
   /** Throws StempelError `user_not_found` when the user does not exist. */
   update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord>;

@@ -33,7 +33,11 @@ import { ENV } from './environment';
 const once = <T>(make: () => T): (() => T) => {
   let value: T | undefined;
   return () => {
-    value ??= make();
+    if (value === undefined) {
+      value = make();
+      // A failed start (KMS or SSM throttled at cold start) is retried on the next call, not cached.
+      if (value instanceof Promise) value.catch(() => (value = undefined));
+    }
     return value;
   };
 };

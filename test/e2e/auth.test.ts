@@ -57,7 +57,54 @@ describe('logout', () => {
   });
 });
 
+describe('password change', () => {
+  it('ends every other session of the user, and keeps the one that changed it', async () => {
+    const user = await createUser(['uploader']);
+    const other = await loginRaw(user.username, user.password);
+    const current = await loginRaw(user.username, user.password);
+    const changed = await call('POST', '/v1/auth/password', {
+      token: current.body.accessToken,
+      body: { currentPassword: user.password, newPassword: 'fresh-notary-secret-77' },
+    });
+    expect(changed.status).toBe(204);
+    expect((await call('GET', '/v1/me', { token: current.body.accessToken })).status).toBe(200);
+    expect(
+      (await call('POST', '/v1/auth/refresh', { body: { refreshToken: current.body.refreshToken } })).status,
+    ).toBe(200);
+    expect((await call('GET', '/v1/me', { token: other.body.accessToken })).status).toBe(401);
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(401);
+    expect(
+      (await call('POST', '/v1/auth/refresh', { body: { refreshToken: other.body.refreshToken } })).status,
+    ).toBe(401);
+  });
+
+  it('counts wrong current passwords toward the lockout', async () => {
+    const user = await createUser(['verifier']);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await call('POST', '/v1/auth/password', {
+        token: user.token,
+        body: { currentPassword: `wrong-guess-${i}-xyz`, newPassword: 'whatever-long-pass-1' },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([403, 403, 403, 403, 403, 429]);
+    await call('POST', `/v1/admin/users/${user.id}/unlock`, { token: await adminToken() });
+  });
+});
+
 describe('brute force', () => {
+  it('counts parallel guesses before checking any of them, so a burst cannot outrun the lock', async () => {
+    const user = await createUser(['uploader']);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => loginRaw(user.username, `burst-guess-${i}-abc`)),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(7);
+    await call('POST', `/v1/admin/users/${user.id}/unlock`, { token: await adminToken() });
+  });
+
   it('locks a username after repeated failures with 429 + Retry-After, the same whether or not it exists', async () => {
     const user = await createUser(['uploader']);
     const ghost = uniqueName('nobody');
@@ -99,7 +146,16 @@ describe('TOTP two-factor authentication', () => {
 
   beforeAll(async () => {
     user = await createUser(['uploader']);
-    const setup = await call('POST', '/v1/auth/otp/setup', { token: user.token });
+    const wrongPassword = await call('POST', '/v1/auth/otp/setup', {
+      token: user.token,
+      body: { currentPassword: 'not-my-password-1' },
+    });
+    expect(wrongPassword.status).toBe(403);
+    expect((await call('POST', '/v1/auth/otp/setup', { token: user.token })).status).toBe(415); // no body: re-entry is required
+    const setup = await call('POST', '/v1/auth/otp/setup', {
+      token: user.token,
+      body: { currentPassword: user.password },
+    });
     expect(setup.status).toBe(200);
     secret = setup.body.secret;
     expect(setup.body.otpauthUri).toBe(

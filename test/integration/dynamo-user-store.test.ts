@@ -57,8 +57,12 @@ describe('DynamoDB user store (DynamoDB Local)', () => {
   it('changes a password and refuses to create a user by updating a missing one', async () => {
     const u = user(`pw-${randomUUID()}`);
     await store.create(u);
-    await store.setPassword(u.id, 'new-hash', false, '2026-01-02T00:00:00.000Z');
-    expect(await store.getById(u.id)).toMatchObject({ passwordHash: 'new-hash', mustChangePassword: false });
-    await expect(store.setPassword(randomUUID(), 'h', false, 'now')).rejects.toThrow();
+    await store.setPassword(u.id, 'new-hash', false, '2026-01-02T00:00:00.000Z', 1_767_312_000);
+    expect(await store.getById(u.id)).toMatchObject({
+      passwordHash: 'new-hash',
+      mustChangePassword: false,
+      sessionsValidAfter: 1_767_312_000,
+    });
+    await expect(store.setPassword(randomUUID(), 'h', false, 'now', 0)).rejects.toThrow();
   });
 });

@@ -75,7 +75,7 @@ describe('logs never carry passwords, tokens, OTP secrets or usernames', () => {
       first.body.accessToken,
     );
     expect(changed.status).toBe(204);
-    const setup = await invoke('/v1/auth/otp/setup', {}, first.body.accessToken);
+    const setup = await invoke('/v1/auth/otp/setup', { currentPassword: password }, first.body.accessToken);
     expect(setup.status).toBe(200);
     secrets.push(setup.body.secret);
     const otp = await generate({ secret: setup.body.secret });
