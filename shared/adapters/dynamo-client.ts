@@ -50,12 +50,16 @@ export async function putWithReservation(
   tableName: string,
   reservation: Record<string, unknown>,
   item: Record<string, unknown>,
+  /** Further writes of the same transaction (which must not fail their own conditions). */
+  more: Record<string, unknown>[] = [],
 ): Promise<boolean> {
   const put = (Item: Record<string, unknown>) => ({
     Put: { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' },
   });
   try {
-    await db.send(new TransactWriteCommand({ TransactItems: [put(reservation), put(item)] }));
+    await db.send(
+      new TransactWriteCommand({ TransactItems: [put(reservation), put(item), ...more] as never }),
+    );
     return true;
   } catch (err) {
     if (

@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
 import type { Page } from '../ports/page';
-import type { UserChanges, UserRecord, UserStore } from '../ports/user-store';
+import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { identityTable, resourceName } from '../tables';
 import { decodeCursor, dynamoDocumentClient, encodeCursor, putWithReservation } from './dynamo-client';
 
@@ -25,6 +25,18 @@ const toRecord = (item: Record<string, unknown>): UserRecord => ({
   ...(item.sessionsValidAfter === undefined ? {} : { sessionsValidAfter: item.sessionsValidAfter as number }),
 });
 
+/** How many enabled admins exist; kept in the same transactions that change them. */
+const ADMIN_COUNTER_KEY = { pk: 'COUNTER#ACTIVE_ADMINS', sk: 'COUNTER' };
+const ADMIN_COUNTER_INCREMENT = (TableName: string) => ({
+  Update: {
+    TableName,
+    Key: ADMIN_COUNTER_KEY,
+    UpdateExpression: 'ADD #c :one',
+    ExpressionAttributeNames: { '#c': 'count' },
+    ExpressionAttributeValues: { ':one': 1 },
+  },
+});
+
 const userNotFound = () => new StempelError('not_found', 'user_not_found', 'No such user.');
 
 /**
@@ -38,11 +50,13 @@ export class DynamoUserStore implements UserStore {
   ) {}
 
   async create(user: UserRecord): Promise<void> {
+    const activeAdmin = user.roles.includes('admin') && !user.disabled;
     const created = await putWithReservation(
       this.db,
       this.tableName,
       { ...usernameKey(user.username), userId: user.id },
       { ...userKey(user.id), ...user, listPk: LIST_PARTITION, listSk: user.username },
+      activeAdmin ? [ADMIN_COUNTER_INCREMENT(this.tableName)] : [],
     );
     if (!created) throw new StempelError('conflict', 'username_taken', 'That username is already taken.');
   }
@@ -99,7 +113,7 @@ export class DynamoUserStore implements UserStore {
     );
   }
 
-  async update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord> {
+  async update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':u': updatedAt };
     const sets = ['updatedAt = :u'];
@@ -113,23 +127,19 @@ export class DynamoUserStore implements UserStore {
         sets.push(`#f${i} = :v${i}`);
       }
     });
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: userKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRecord(Attributes as Record<string, unknown>);
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw userNotFound();
-      throw err;
-    }
+    if (guard) values[':prev'] = guard.expectedUpdatedAt;
+    const userUpdate = {
+      TableName: this.tableName,
+      Key: userKey(id),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: guard ? 'attribute_exists(pk) AND updatedAt = :prev' : 'attribute_exists(pk)',
+      ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+      ExpressionAttributeValues: values,
+    };
+    await this.writeWithAdminCount({ Update: userUpdate }, guard?.activeAdminDelta ?? 0, id);
+    const updated = await this.getById(id);
+    if (!updated) throw userNotFound();
+    return updated;
   }
 
   async acceptOtpStep(id: string, step: number): Promise<boolean> {
@@ -151,20 +161,71 @@ export class DynamoUserStore implements UserStore {
     }
   }
 
-  async delete(user: UserRecord): Promise<void> {
-    await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: this.tableName,
-              Key: userKey(user.id),
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-          { Delete: { TableName: this.tableName, Key: usernameKey(user.username) } },
-        ],
-      }),
+  async delete(user: UserRecord, guard: AdminGuard): Promise<void> {
+    await this.writeWithAdminCount(
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: userKey(user.id),
+          ConditionExpression: 'attribute_exists(pk) AND updatedAt = :prev',
+          ExpressionAttributeValues: { ':prev': guard.expectedUpdatedAt },
+        },
+      },
+      guard.activeAdminDelta,
+      user.id,
+      [{ Delete: { TableName: this.tableName, Key: usernameKey(user.username) } }],
     );
+  }
+
+  /**
+   * One transaction of the user write and the active-admin counter, which may
+   * never drop below one: two admins demoting each other at the same moment
+   * cannot both succeed.
+   */
+  private async writeWithAdminCount(
+    userWrite: Record<string, unknown>,
+    delta: number,
+    userId: string,
+    more: Record<string, unknown>[] = [],
+  ): Promise<void> {
+    const counter =
+      delta === 0
+        ? []
+        : [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: ADMIN_COUNTER_KEY,
+                UpdateExpression: 'ADD #c :d',
+                ...(delta < 0
+                  ? {
+                      ConditionExpression: '#c > :one',
+                      ExpressionAttributeValues: { ':d': delta, ':one': 1 },
+                    }
+                  : { ExpressionAttributeValues: { ':d': delta } }),
+                ExpressionAttributeNames: { '#c': 'count' },
+              },
+            },
+          ];
+    try {
+      await this.db.send(
+        new TransactWriteCommand({ TransactItems: [userWrite, ...more, ...counter] as never }),
+      );
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const reasons = err.CancellationReasons ?? [];
+      if (counter.length > 0 && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
+        throw new StempelError('conflict', 'last_admin', 'This would leave no active admin.');
+      }
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        if (!(await this.getById(userId))) throw userNotFound();
+        throw new StempelError(
+          'conflict',
+          'concurrent_update',
+          'The user changed meanwhile; reload it and try again.',
+        );
+      }
+      throw err;
+    }
   }
 }

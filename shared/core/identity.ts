@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { Page } from '../ports/page';
-import type { UserChanges, UserRecord, UserStore } from '../ports/user-store';
+import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { StempelError } from './errors';
 import { hashPassword } from './password-hash';
 import type { Principal, Role } from './roles';
@@ -102,8 +102,7 @@ export class Identity {
 
   async deleteUser(id: string): Promise<void> {
     const user = await this.requireUser(id);
-    await this.assertAdminsRemain(user, { ...user, disabled: true });
-    await this.users.delete(user);
+    await this.users.delete(user, guardFor(user, { ...user, disabled: true }));
   }
 
   private async change(
@@ -112,20 +111,9 @@ export class Identity {
     after: (u: UserRecord) => Pick<UserRecord, 'roles' | 'disabled'>,
   ): Promise<UserView> {
     const user = await this.requireUser(id);
-    await this.assertAdminsRemain(user, after(user));
-    return toUserView(await this.users.update(id, changes, this.now().toISOString()));
-  }
-
-  /** Refuses a change that would leave no active admin (so nobody could administer Stempel again). */
-  private async assertAdminsRemain(before: UserRecord, after: Pick<UserRecord, 'roles' | 'disabled'>) {
-    if (!isActiveAdmin(before) || isActiveAdmin(after)) return;
-    let cursor: string | undefined;
-    do {
-      const page = await this.users.list(100, cursor);
-      if (page.items.some((u) => u.id !== before.id && isActiveAdmin(u))) return;
-      cursor = page.nextCursor;
-    } while (cursor);
-    throw new StempelError('conflict', 'last_admin', 'This would leave no active admin.');
+    return toUserView(
+      await this.users.update(id, changes, this.now().toISOString(), guardFor(user, after(user))),
+    );
   }
 
   private async requireUser(id: string): Promise<UserRecord> {
@@ -134,6 +122,13 @@ export class Identity {
     return user;
   }
 }
+
+/** The change must find the user as read, and keeps at least one active admin (enforced by the store). */
+const guardFor = (before: UserRecord, after: Pick<UserRecord, 'roles' | 'disabled'>): AdminGuard => ({
+  expectedUpdatedAt: before.updatedAt,
+  activeAdminDelta: ((isActiveAdmin(after) ? 1 : 0) -
+    (isActiveAdmin(before) ? 1 : 0)) as AdminGuard['activeAdminDelta'],
+});
 
 /** 24 random bytes in base64url: 192 bits, never in any common-password list. */
 export const generateTemporaryPassword = (): string => randomBytes(24).toString('base64url');

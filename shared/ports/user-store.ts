@@ -32,8 +32,19 @@ export type UserChanges = {
     | 'sessionsValidAfter']?: UserRecord[K] | null;
 };
 
+/**
+ * Optimistic concurrency for administrative changes: the write happens only if
+ * the user is unchanged since it was read, and moves the count of active
+ * admins by `activeAdminDelta`, refusing (StempelError `last_admin`) to take it
+ * below one.
+ */
+export interface AdminGuard {
+  readonly expectedUpdatedAt: string;
+  readonly activeAdminDelta: -1 | 0 | 1;
+}
+
 export interface UserStore {
-  /** Throws StempelError `username_taken` (conflict) when the username exists. */
+  /** Throws StempelError `username_taken` (conflict) when the username exists. Counts an active admin. */
   create(user: UserRecord): Promise<void>;
   getById(id: string): Promise<UserRecord | undefined>;
   getByUsername(username: string): Promise<UserRecord | undefined>;
@@ -48,9 +59,9 @@ export interface UserStore {
     sessionsValidAfter: number,
   ): Promise<void>;
   /** Throws StempelError `user_not_found` when the user does not exist. */
-  update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord>;
+  update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord>;
   /** Records an accepted TOTP step; false when that step (or a later one) was used already. */
   acceptOtpStep(id: string, step: number): Promise<boolean>;
   /** Deletes the user and frees the username. */
-  delete(user: UserRecord): Promise<void>;
+  delete(user: UserRecord, guard: AdminGuard): Promise<void>;
 }

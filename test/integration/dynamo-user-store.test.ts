@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
 import { DynamoUserStore } from '../../shared/adapters/dynamo-user-store';
+import { localDynamoClient } from '../../shared/local/local-clients';
+import { createTable } from '../../shared/local/provision';
 import type { UserRecord } from '../../shared/ports/user-store';
+import { identityTable } from '../../shared/tables';
 
 const store = new DynamoUserStore();
 const user = (username: string): UserRecord => ({
@@ -64,5 +68,46 @@ describe('DynamoDB user store (DynamoDB Local)', () => {
       sessionsValidAfter: 1_767_312_000,
     });
     await expect(store.setPassword(randomUUID(), 'h', false, 'now', 0)).rejects.toThrow();
+  });
+});
+
+describe('active-admin counter (own table)', () => {
+  it('lets only one of two simultaneous demotions through when they would leave no admin', async () => {
+    const client = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB as string);
+    const tableName = `it-identity-${randomUUID().slice(0, 8)}`;
+    await createTable(client, identityTable, tableName);
+    const isolated = new DynamoUserStore(dynamoDocumentClient(), tableName);
+    const a = { ...user(`admin-a-${randomUUID()}`), roles: ['admin' as const] };
+    const b = { ...user(`admin-b-${randomUUID()}`), roles: ['admin' as const] };
+    await isolated.create(a);
+    await isolated.create(b);
+    const demote = (u: UserRecord) =>
+      isolated.update(u.id, { roles: ['verifier'] }, 'later', {
+        expectedUpdatedAt: u.updatedAt,
+        activeAdminDelta: -1,
+      });
+    const results = await Promise.allSettled([demote(a), demote(b)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: 'last_admin' });
+    const admins = [await isolated.getById(a.id), await isolated.getById(b.id)].filter((u) =>
+      u?.roles.includes('admin'),
+    );
+    expect(admins).toHaveLength(1);
+  });
+
+  it('refuses a change to a user that changed since it was read', async () => {
+    const u = user(`stale-${randomUUID()}`);
+    await store.create(u);
+    await store.update(u.id, { disabled: true }, 'first', {
+      expectedUpdatedAt: u.updatedAt,
+      activeAdminDelta: 0,
+    });
+    await expect(
+      store.update(u.id, { roles: ['admin'] }, 'second', {
+        expectedUpdatedAt: u.updatedAt,
+        activeAdminDelta: 0,
+      }),
+    ).rejects.toMatchObject({ code: 'concurrent_update' });
   });
 });
