@@ -20,8 +20,8 @@ import { startDynamoDbLocal } from '../../shared/local/dynamodb-local';
 import { freePort } from '../../shared/local/free-port';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../shared/local/local-clients';
 import { createTable } from '../../shared/local/provision';
-import type { LogStore } from '../../shared/ports/log-store';
 import { logTable, notarizationsTable } from '../../shared/tables';
+import { wrapLogStore } from '../support/log-store';
 
 const N = Number(process.env.BENCH_ENTRIES ?? 300);
 const ORIGIN = 'stempel.bench/log';
@@ -120,18 +120,14 @@ async function latency(kind: 'log' | 'chain') {
   const { notarizations, store, logTableName } = await freshTables();
   const accepted = new Map<string, number>();
   const sealedAt = new Map<string, number>();
-  const timed: LogStore = {
-    head: () => store.head(),
-    readNodes: (c) => store.readNodes(c),
-    leafEntry: (i) => store.leafEntry(i),
-    pending: (l) => store.pending(l),
+  const timed = wrapLogStore(store, {
     commit: async (b) => {
       const outcome = await store.commit(b);
       if (outcome.kind === 'committed')
         for (const e of b.entries) sealedAt.set(e.notarizationId, performance.now());
       return outcome;
     },
-  };
+  });
   const integrator = new Integrator(timed, signer, { origin: ORIGIN, maxBatch: 25 });
   const chainQueue: { id: string; entry: string }[] = [];
   const hashChain = new HashChain(logTableName);

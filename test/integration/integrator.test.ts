@@ -17,6 +17,7 @@ import { localDynamoClient } from '../../shared/local/local-clients';
 import { createTable } from '../../shared/local/provision';
 import type { LogStore } from '../../shared/ports/log-store';
 import { logTable, notarizationsTable } from '../../shared/tables';
+import { wrapLogStore } from '../support/log-store';
 
 const ORIGIN = 'stempel.test/integrator';
 
@@ -69,17 +70,13 @@ async function expectExactlyOnce(log: Log, ids: string[]) {
 /** A LogStore whose commit lands and then "crashes" before the caller learns of it. */
 const crashAfterCommit = (store: LogStore, times: number): LogStore => {
   let left = times;
-  return {
-    head: () => store.head(),
-    readNodes: (c) => store.readNodes(c),
-    leafEntry: (i) => store.leafEntry(i),
-    pending: (l) => store.pending(l),
+  return wrapLogStore(store, {
     commit: async (batch) => {
       const outcome = await store.commit(batch);
       if (left-- > 0) throw new Error('crash after commit');
       return outcome;
     },
-  };
+  });
 };
 
 describe('integrator (DynamoDB Local)', () => {
@@ -175,14 +172,7 @@ describe('integrator faults (DynamoDB Local)', () => {
     const created = await log.notarize(3);
     await new Integrator(log.store, log.signer, { origin: ORIGIN }).drain();
     // A queue index that lags behind: it still lists the sealed notarizations.
-    const lagging: LogStore = {
-      ...log.store,
-      pending: async () => created,
-      head: () => log.store.head(),
-      readNodes: (c) => log.store.readNodes(c),
-      commit: (b) => log.store.commit(b),
-      leafEntry: (i) => log.store.leafEntry(i),
-    };
+    const lagging: LogStore = wrapLogStore(log.store, { pending: async () => created });
     const result = await new Integrator(lagging, log.signer, { origin: ORIGIN }).drain(Date.now() + 2000);
     expect(result.sealed).toBe(0);
     await expectExactlyOnce(
