@@ -98,6 +98,8 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
           notarizations.tableArn,
           indexArn(notarizations, notarizationsTable, 'bySha256'),
           indexArn(notarizations, notarizationsTable, 'byOwner'),
+          // Back-pressure: the age of the oldest pending notarization.
+          indexArn(notarizations, notarizationsTable, 'byPending'),
         ],
       ),
       readLog,

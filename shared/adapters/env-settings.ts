@@ -18,6 +18,7 @@ export class EnvSettings implements SettingsSource {
       lockoutThreshold: int(env.STEMPEL_LOCKOUT_THRESHOLD),
       lockoutBaseSeconds: int(env.STEMPEL_LOCKOUT_BASE_SECONDS),
       lockoutMaxSeconds: int(env.STEMPEL_LOCKOUT_MAX_SECONDS),
+      maxIntegrationLagSeconds: int(env.STEMPEL_MAX_INTEGRATION_LAG_SECONDS),
     });
   }
 

@@ -14,15 +14,47 @@ export interface NotarizeInput {
 
 const notFound = () => new StempelError('not_found', 'notarization_not_found', 'No such notarization.');
 
+export interface Backpressure {
+  /** When the oldest notarization still waiting for the log was accepted, if any waits. */
+  readonly oldestPending: () => Promise<Date | undefined>;
+  /** Refuse new notarizations while the oldest pending one is older than this. */
+  readonly maxLagSeconds: () => Promise<number>;
+}
+
+/** How long a refused client should wait before trying again. */
+const RETRY_AFTER_SECONDS = 5;
+
 /** Accepting notarizations and answering who may see them. */
 export class Notary {
   constructor(
     private readonly store: NotarizationStore,
+    private readonly backpressure?: Backpressure,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Idempotent per owner and hash: a repeat returns the first notarization with `created: false`. */
-  notarize(principal: Principal, input: NotarizeInput) {
+  /**
+   * Idempotent per owner and hash: a repeat returns the first notarization
+   * with `created: false`. While the log lags too far behind (integrator down
+   * or overwhelmed), new notarizations are refused with `log_backpressure`
+   * (503 + Retry-After) rather than piling up unsealed.
+   */
+  async notarize(principal: Principal, input: NotarizeInput) {
+    if (this.backpressure) {
+      const [oldest, maxLag] = await Promise.all([
+        this.backpressure.oldestPending(),
+        this.backpressure.maxLagSeconds(),
+      ]);
+      if (oldest && this.now().getTime() - oldest.getTime() > maxLag * 1000) {
+        throw new StempelError(
+          'unavailable',
+          'log_backpressure',
+          'The log is catching up; try again shortly.',
+          {
+            retryAfterSeconds: RETRY_AFTER_SECONDS,
+          },
+        );
+      }
+    }
     const notarization: Notarization = {
       id: randomUUID(),
       owner: principal.userId,

@@ -33,6 +33,8 @@ export const settingsSchema = z.object({
   /** First lockout; each further failure doubles it, up to lockoutMaxSeconds. */
   lockoutBaseSeconds: z.number().int().min(1).max(3600).default(30),
   lockoutMaxSeconds: z.number().int().min(1).max(86_400).default(900),
+  /** New notarizations are refused (503) while the oldest unsealed one is older than this. */
+  maxIntegrationLagSeconds: z.number().int().min(10).max(86_400).default(120),
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
 });

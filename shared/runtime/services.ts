@@ -121,7 +121,16 @@ export const authentication = once(
       onEvent: recordAuthEvent,
     }),
 );
-export const notary = once(() => new Notary(new DynamoNotarizationStore()));
+export const notary = once(
+  () =>
+    new Notary(new DynamoNotarizationStore(), {
+      oldestPending: async () => {
+        const [oldest] = await logStore().pending(1);
+        return oldest ? new Date(oldest.receivedAt) : undefined;
+      },
+      maxLagSeconds: async () => (await settings()).maxIntegrationLagSeconds,
+    }),
+);
 
 /** The log's origin is configuration, read once per process (a change needs a new key name anyway). */
 const logOrigin = once(async () => (await settings()).logOrigin);

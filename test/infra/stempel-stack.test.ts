@@ -203,6 +203,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(queried('users')).toContain('"/index/byList"');
       expect(queried('notarizations')).toContain('"/index/bySha256"');
       expect(queried('notarizations')).toContain('"/index/byOwner"');
+      expect(queried('notarizations')).toContain('"/index/byPending"');
       expect(queried('integrator')).toContain('"/index/byPending"');
       for (const name of ALL_FUNCTIONS)
         expect(JSON.stringify(statementsOf(template, name))).not.toContain('index/*');

@@ -28,6 +28,7 @@ describe('settings from SSM Parameter Store', () => {
       lockoutThreshold: 5,
       lockoutBaseSeconds: 30,
       lockoutMaxSeconds: 900,
+      maxIntegrationLagSeconds: 120,
     });
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toMatchObject({
       Name: '/stempel/test/settings-a',
