@@ -198,6 +198,11 @@ export const routes = {
         description: 'You notarized this hash before; the existing notarization',
         schema: s.notarization,
       },
+      503: {
+        description: 'The log is catching up (code log_backpressure); retry after Retry-After',
+        schema: s.problem,
+        contentType: 'application/problem+json',
+      },
     },
   }),
   listNotarizations: route({
