@@ -82,6 +82,15 @@ export function consistencyProof(read: NodeReader, from: number, to: number): Ha
   return subproof(from, 0, to, true);
 }
 
+/** RFC 9162's "right-shift both fn and sn until either LSB(fn) is set or fn is 0" (at least once). */
+const climbToRightChild = (fn: number, sn: number): [number, number] => {
+  do {
+    fn = half(fn);
+    sn = half(sn);
+  } while (!odd(fn) && fn !== 0);
+  return [fn, sn];
+};
+
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** RFC 9162 §2.1.3.2: recomputes the root from a leaf hash and its inclusion path. */
@@ -101,12 +110,7 @@ export function rootFromInclusionProof(
     if (sn === 0) return undefined;
     if (odd(fn) || fn === sn) {
       r = hashChildren(p, r);
-      if (!odd(fn)) {
-        do {
-          fn = half(fn);
-          sn = half(sn);
-        } while (!odd(fn) && fn !== 0);
-      }
+      if (!odd(fn)) [fn, sn] = climbToRightChild(fn, sn);
     } else {
       r = hashChildren(r, p);
     }
@@ -154,12 +158,7 @@ export function verifyConsistency(
     if (odd(fn) || fn === sn) {
       fr = hashChildren(c, fr);
       sr = hashChildren(c, sr);
-      if (!odd(fn)) {
-        do {
-          fn = half(fn);
-          sn = half(sn);
-        } while (!odd(fn) && fn !== 0);
-      }
+      if (!odd(fn)) [fn, sn] = climbToRightChild(fn, sn);
     } else {
       sr = hashChildren(sr, c);
     }
