@@ -12,6 +12,8 @@ export const ENV = {
   logKeyId: 'STEMPEL_LOG_KMS_KEY_ID',
   /** KMS data key that encrypts secrets at rest (TOTP seeds). Unset locally. */
   dataKeyId: 'STEMPEL_DATA_KMS_KEY_ID',
+  /** KMS key (HMAC_256, GENERATE_VERIFY_MAC) that signs pagination cursors. Unset locally. */
+  cursorKeyId: 'STEMPEL_CURSOR_KMS_KEY_ID',
   /** Local data directory: key files live here when no KMS key is configured. */
   dataDir: 'STEMPEL_DATA_DIR',
   /** Comma-separated browser origins allowed by CORS. */
