@@ -1,11 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttemptClaim, LockoutPolicy, LoginAttempts } from '../ports/login-attempts';
 import { identityTable, resourceName } from '../tables';
 import { dynamoDocumentClient } from './dynamo-client';
 
-/** Keyed by username, not user id, so unknown usernames lock exactly like real ones. */
-const attemptsKey = (username: string) => ({ pk: `LOGIN#${username}`, sk: 'ATTEMPTS' });
+/**
+ * Keyed by username, not user id, so unknown usernames lock exactly like real
+ * ones; all counters of a username share its partition, so an unlock finds them.
+ */
+const attemptsPk = (username: string) => `LOGIN#${username}`;
+const attemptsKey = (username: string, scope: string) => ({
+  pk: attemptsPk(username),
+  sk: scope === '' ? 'ATTEMPTS' : `ATTEMPTS#${scope}`,
+});
 /** A day without attempts forgets them (TTL). */
 const FORGET_AFTER_SECONDS = 24 * 3600;
 
@@ -15,8 +22,8 @@ export class DynamoLoginAttempts implements LoginAttempts {
     private readonly tableName = resourceName(identityTable),
   ) {}
 
-  async claim(username: string, now: number, policy: LockoutPolicy): Promise<AttemptClaim> {
-    const Key = attemptsKey(username);
+  async claim(username: string, scope: string, now: number, policy: LockoutPolicy): Promise<AttemptClaim> {
+    const Key = attemptsKey(username, scope);
     const forget = Math.floor(now / 1000) + FORGET_AFTER_SECONDS;
     const notLocked = '(attribute_not_exists(lockedUntil) OR lockedUntil <= :now)';
     for (let round = 0; round < 5; round++) {
@@ -76,7 +83,27 @@ export class DynamoLoginAttempts implements LoginAttempts {
     }
   }
 
-  async clear(username: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: attemptsKey(username) }));
+  async clear(username: string, scope: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: attemptsKey(username, scope) }));
+  }
+
+  async clearAll(username: string): Promise<void> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': attemptsPk(username) },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      await Promise.all(
+        (page.Items ?? []).map((Key) => this.db.send(new DeleteCommand({ TableName: this.tableName, Key }))),
+      );
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
   }
 }

@@ -1,10 +1,12 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RotationOutcome, Session, SessionStore } from '../ports/session-store';
 import { identityTable, resourceName } from '../tables';
 import { dynamoDocumentClient } from './dynamo-client';
 
 const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
+/** A spent refresh token of the family, in the session's partition: a replay of it revokes the family. */
+const spentKey = (id: string, tokenHash: string) => ({ pk: `SESSION#${id}`, sk: `SPENT#${tokenHash}` });
 const revokedKey = (tokenId: string) => ({ pk: `REVOKED#${tokenId}`, sk: 'REVOKED' });
 /** Kept a day past its end, for forensics, then removed by the table's TTL. */
 const TTL_GRACE_SECONDS = 24 * 3600;
@@ -46,38 +48,59 @@ export class DynamoSessionStore implements SessionStore {
       idleExpiresAt: Item.idleExpiresAt as number,
       absoluteExpiresAt: Item.absoluteExpiresAt as number,
       revoked: Item.revoked as boolean,
-      ...(Item.reauthenticatedAt === undefined
-        ? {}
-        : { reauthenticatedAt: Item.reauthenticatedAt as number }),
+      credentialVersion: (Item.credentialVersion as number | undefined) ?? 0,
     };
   }
 
-  async rotate(
-    id: string,
-    expectedHash: string,
-    newHash: string,
-    idleExpiresAt: number,
-  ): Promise<RotationOutcome> {
+  async rotate(session: Session, newHash: string, idleExpiresAt: number): Promise<RotationOutcome> {
+    const { id, currentTokenHash: expectedHash } = session;
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: sessionKey(id),
-          UpdateExpression: 'SET currentTokenHash = :new, idleExpiresAt = :idle',
-          ConditionExpression: 'currentTokenHash = :expected AND revoked = :false',
-          ExpressionAttributeValues: {
-            ':new': newHash,
-            ':idle': idleExpiresAt,
-            ':expected': expectedHash,
-            ':false': false,
-          },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: sessionKey(id),
+                UpdateExpression: 'SET currentTokenHash = :new, idleExpiresAt = :idle',
+                ConditionExpression: 'currentTokenHash = :expected AND revoked = :false',
+                ExpressionAttributeValues: {
+                  ':new': newHash,
+                  ':idle': idleExpiresAt,
+                  ':expected': expectedHash,
+                  ':false': false,
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...spentKey(id, expectedHash),
+                  expiresAt: session.absoluteExpiresAt + TTL_GRACE_SECONDS,
+                },
+              },
+            },
+          ],
         }),
       );
       return 'rotated';
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return 'stale';
+      if (
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return 'stale';
+      }
       throw err;
     }
+  }
+
+  async wasSpent(id: string, tokenHash: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: spentKey(id, tokenHash), ConsistentRead: true }),
+    );
+    return Item !== undefined;
   }
 
   async revoke(id: string): Promise<void> {
@@ -96,16 +119,22 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async markReauthenticated(id: string, at: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: sessionKey(id),
-        UpdateExpression: 'SET reauthenticatedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': at },
-      }),
-    );
+  async rebind(id: string, credentialVersion: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: sessionKey(id),
+          UpdateExpression: 'SET credentialVersion = :v',
+          ConditionExpression: 'attribute_exists(pk) AND revoked = :false',
+          ExpressionAttributeValues: { ':v': credentialVersion, ':false': false },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async revokeAccessToken(tokenId: string, expiresAt: number): Promise<void> {

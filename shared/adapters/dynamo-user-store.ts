@@ -22,7 +22,7 @@ const toRecord = (item: Record<string, unknown>): UserRecord => ({
   ...(item.otpSecret === undefined ? {} : { otpSecret: item.otpSecret as string }),
   ...(item.otpPendingSecret === undefined ? {} : { otpPendingSecret: item.otpPendingSecret as string }),
   ...(item.otpLastStep === undefined ? {} : { otpLastStep: item.otpLastStep as number }),
-  ...(item.sessionsValidAfter === undefined ? {} : { sessionsValidAfter: item.sessionsValidAfter as number }),
+  credentialVersion: (item.credentialVersion as number | undefined) ?? 0,
 });
 
 /** How many enabled admins exist; kept in the same transactions that change them. */
@@ -38,6 +38,8 @@ const ADMIN_COUNTER_INCREMENT = (TableName: string) => ({
 });
 
 const userNotFound = () => new StempelError('not_found', 'user_not_found', 'No such user.');
+const concurrentUpdate = () =>
+  new StempelError('conflict', 'concurrent_update', 'The user changed meanwhile; reload it and try again.');
 
 /**
  * Users in the identity table: one item per user, plus one per username that
@@ -94,23 +96,35 @@ export class DynamoUserStore implements UserStore {
     passwordHash: string,
     mustChangePassword: boolean,
     updatedAt: string,
-    sessionsValidAfter: number,
-  ) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: userKey(id),
-        UpdateExpression:
-          'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, sessionsValidAfter = :v',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: {
-          ':h': passwordHash,
-          ':m': mustChangePassword,
-          ':u': updatedAt,
-          ':v': sessionsValidAfter,
-        },
-      }),
-    );
+    credentialVersion: number,
+  ): Promise<number> {
+    const next = credentialVersion + 1;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(id),
+          UpdateExpression:
+            'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, credentialVersion = :next',
+          ConditionExpression:
+            credentialVersion === 0
+              ? 'attribute_exists(pk) AND (attribute_not_exists(credentialVersion) OR credentialVersion = :v)'
+              : 'attribute_exists(pk) AND credentialVersion = :v',
+          ExpressionAttributeValues: {
+            ':h': passwordHash,
+            ':m': mustChangePassword,
+            ':u': updatedAt,
+            ':v': credentialVersion,
+            ':next': next,
+          },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!(await this.getById(id))) throw userNotFound();
+      throw concurrentUpdate();
+    }
+    return next;
   }
 
   async update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord> {
@@ -219,11 +233,7 @@ export class DynamoUserStore implements UserStore {
       }
       if (reasons[0]?.Code === 'ConditionalCheckFailed') {
         if (!(await this.getById(userId))) throw userNotFound();
-        throw new StempelError(
-          'conflict',
-          'concurrent_update',
-          'The user changed meanwhile; reload it and try again.',
-        );
+        throw concurrentUpdate();
       }
       throw err;
     }

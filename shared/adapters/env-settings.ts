@@ -16,6 +16,7 @@ export class EnvSettings implements SettingsSource {
       sessionIdleSeconds: int(env.STEMPEL_SESSION_IDLE_SECONDS),
       sessionMaxSeconds: int(env.STEMPEL_SESSION_MAX_SECONDS),
       lockoutThreshold: int(env.STEMPEL_LOCKOUT_THRESHOLD),
+      lockoutUsernameThreshold: int(env.STEMPEL_LOCKOUT_USERNAME_THRESHOLD),
       lockoutBaseSeconds: int(env.STEMPEL_LOCKOUT_BASE_SECONDS),
       lockoutMaxSeconds: int(env.STEMPEL_LOCKOUT_MAX_SECONDS),
       maxIntegrationLagSeconds: int(env.STEMPEL_MAX_INTEGRATION_LAG_SECONDS),

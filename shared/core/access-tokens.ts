@@ -5,6 +5,8 @@ import { StempelError } from './errors';
 
 /** The only algorithm accepted: anything else (none, HS256, RS256 …) is refused by jose. */
 const ALGORITHM = 'EdDSA';
+/** Seconds of clock skew accepted on exp and nbf: Lambda hosts' clocks differ by a second or two. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface AccessTokenClaims {
   readonly userId: string;
@@ -84,6 +86,8 @@ export class AccessTokens {
         typ: 'at+jwt',
         requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'nbf'],
         currentDate: this.now(),
+        // Lambda hosts' clocks drift by a second or two: a token minted on one must not be "not yet valid" on another.
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
       if (protectedHeader.kid !== kid) throw new Error('unknown kid');
       return {

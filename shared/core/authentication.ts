@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { SecretBox } from '../ports/secret-box';
-import { type SessionStore, sessionAuthenticatedAt } from '../ports/session-store';
+import type { SessionStore } from '../ports/session-store';
 import type { UserRecord, UserStore } from '../ports/user-store';
 import type { AccessTokens } from './access-tokens';
 import { StempelError } from './errors';
@@ -9,6 +9,7 @@ import { decoyPasswordHash, hashPassword, verifyPassword } from './password-hash
 import { assertPasswordAcceptable } from './password-policy';
 import type { Principal } from './roles';
 import type { Settings } from './settings';
+import { sourceNetwork } from './source-network';
 import { newTotpSecret, totpStep, totpUri } from './totp';
 
 export interface TokenPair {
@@ -21,7 +22,12 @@ export interface TokenPair {
 
 export type AuthSettings = Pick<
   Settings,
-  'sessionIdleSeconds' | 'sessionMaxSeconds' | 'lockoutThreshold' | 'lockoutBaseSeconds' | 'lockoutMaxSeconds'
+  | 'sessionIdleSeconds'
+  | 'sessionMaxSeconds'
+  | 'lockoutThreshold'
+  | 'lockoutUsernameThreshold'
+  | 'lockoutBaseSeconds'
+  | 'lockoutMaxSeconds'
 >;
 
 export interface AuthenticationDeps {
@@ -62,10 +68,13 @@ const TOTP_CONTEXT = (userId: string) => ({ userId, purpose: 'totp' });
 
 /**
  * Login, refresh-token rotation, logout, TOTP, and the authorizer's decision.
- * Failed logins lock the username (existing or not) with exponential backoff;
- * a refresh token is single-use and presenting a spent one revokes its whole
- * family; every access token names its family, so revoking the family or the
- * token itself stops it at the next request.
+ * Failed logins lock the username (existing or not) for the source network
+ * they come from, and for every source once a higher ceiling is reached, with
+ * exponential backoff. A refresh token is single-use and presenting a spent
+ * one revokes its whole family; every access token names its family, so
+ * revoking the family or the token itself stops it at the next request. Every
+ * session is bound to the credential version it verified: a password change
+ * or a disable ends it, even when the login was in flight at that moment.
  */
 export class Authentication {
   private readonly now: () => Date;
@@ -76,10 +85,17 @@ export class Authentication {
     decoyPasswordHash().catch(() => undefined);
   }
 
-  async login(username: string, password: string, otp?: string): Promise<TokenPair> {
+  /** `sourceIp`: the client's address as the gateway saw it; failures are counted per source network. */
+  async login(
+    username: string,
+    password: string,
+    otp: string | undefined,
+    sourceIp: string,
+  ): Promise<TokenPair> {
     const name = username.toLowerCase();
+    const source = sourceNetwork(sourceIp);
     const nowMs = this.now().getTime();
-    const attempt = await this.claimAttempt(name, nowMs);
+    const attempt = await this.claimAttempt(name, source, nowMs);
     const user = await this.deps.users.getByUsername(name);
     const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
     if (!user || !passwordOk || user.disabled) return this.fail(user?.id, attempt.locked);
@@ -97,9 +113,16 @@ export class Authentication {
         return this.fail(user.id, attempt.locked);
       }
     }
-    await this.deps.attempts.clear(name);
+    const session = await this.startSession(user);
+    // A password change or disable that landed while the password was checked voids this login.
+    const current = await this.deps.users.getById(user.id);
+    if (!current || current.disabled || current.credentialVersion !== user.credentialVersion) {
+      await this.deps.sessions.revoke(session.id);
+      return this.fail(user.id, attempt.locked);
+    }
+    await this.clearAttempts(name, source);
     this.deps.onEvent?.({ type: 'login_succeeded', userId: user.id });
-    return this.startSession(user);
+    return this.tokensFor(current, session.id, session.refreshToken);
   }
 
   /**
@@ -107,8 +130,13 @@ export class Authentication {
    * the user ends; this session lives on. A wrong current password counts
    * toward the login lockout, so this is no way around it.
    */
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.reauthenticate(principal, currentPassword);
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+    sourceIp: string,
+  ): Promise<void> {
+    const user = await this.reauthenticate(principal, currentPassword, sourceIp);
     if (currentPassword === newPassword) {
       throw new StempelError(
         'invalid',
@@ -120,15 +148,15 @@ export class Authentication {
       );
     }
     assertPasswordAcceptable(newPassword, user.username);
-    const nowMs = this.now().getTime();
-    await this.deps.sessions.markReauthenticated(principal.sessionId, nowMs);
-    await this.deps.users.setPassword(
+    const version = await this.deps.users.setPassword(
       user.id,
       await hashPassword(newPassword),
       false,
       this.now().toISOString(),
-      nowMs,
+      user.credentialVersion,
     );
+    // This session made the change and lives on; had it crashed here, it would merely have ended too.
+    await this.deps.sessions.rebind(principal.sessionId, version);
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
@@ -137,32 +165,27 @@ export class Authentication {
     const sessionId = match[1] as string;
     const session = await this.deps.sessions.get(sessionId);
     if (!session || session.revoked) throw badRefreshToken();
-    const presented = Buffer.from(sha256(refreshToken));
-    if (!timingSafeEqual(presented, Buffer.from(session.currentTokenHash))) {
-      // A spent token came back: someone holds a copy. End the family for everyone.
-      await this.deps.sessions.revoke(sessionId);
-      this.deps.onEvent?.({ type: 'refresh_token_reused', userId: session.userId, sessionId });
+    const presentedHash = sha256(refreshToken);
+    if (!timingSafeEqual(Buffer.from(presentedHash), Buffer.from(session.currentTokenHash))) {
+      // A token this family spent came back: someone holds a copy. End the family for everyone.
+      // Anything else is a guess (the session id is no secret) and changes nothing.
+      if (await this.deps.sessions.wasSpent(sessionId, presentedHash)) {
+        await this.deps.sessions.revoke(sessionId);
+        this.deps.onEvent?.({ type: 'refresh_token_reused', userId: session.userId, sessionId });
+      }
       throw badRefreshToken();
     }
     const nowS = Math.floor(this.now().getTime() / 1000);
     const user = await this.deps.users.getById(session.userId);
     const expired = nowS >= session.idleExpiresAt || nowS >= session.absoluteExpiresAt;
-    if (
-      !user ||
-      user.disabled ||
-      expired ||
-      sessionAuthenticatedAt(session) < (user.sessionsValidAfter ?? 0)
-    ) {
+    if (!user || user.disabled || expired || session.credentialVersion !== user.credentialVersion) {
       await this.deps.sessions.revoke(sessionId);
       throw badRefreshToken();
     }
     const { sessionIdleSeconds } = await this.deps.settings();
     const next = `${sessionId}.${randomBytes(32).toString('base64url')}`;
     const idleExpiresAt = Math.min(nowS + sessionIdleSeconds, session.absoluteExpiresAt);
-    if (
-      (await this.deps.sessions.rotate(sessionId, session.currentTokenHash, sha256(next), idleExpiresAt)) ===
-      'stale'
-    ) {
+    if ((await this.deps.sessions.rotate(session, sha256(next), idleExpiresAt)) === 'stale') {
       // Two refreshes raced with one token: treat it as reuse.
       await this.deps.sessions.revoke(sessionId);
       this.deps.onEvent?.({ type: 'refresh_token_reused', userId: session.userId, sessionId });
@@ -204,8 +227,8 @@ export class Authentication {
     if (!session || session.revoked || session.userId !== user.id || nowS >= session.absoluteExpiresAt) {
       return undefined;
     }
-    // A disable or a password change voids every session authenticated before it (but the one that changed it).
-    if (sessionAuthenticatedAt(session) < (user.sessionsValidAfter ?? 0)) return undefined;
+    // A disable or a password change moves the version on: every session but the changer's is void.
+    if (session.credentialVersion !== user.credentialVersion) return undefined;
     return {
       userId: user.id,
       roles: user.roles,
@@ -217,9 +240,9 @@ export class Authentication {
   }
 
   /** Starts TOTP enrolment: a new secret, shown once; 2FA is on only after confirmOtp. */
-  async setupOtp(principal: Principal, currentPassword: string, issuer = 'Stempel') {
+  async setupOtp(principal: Principal, currentPassword: string, sourceIp: string, issuer = 'Stempel') {
     // Re-authentication: a stolen access token alone must not bind the account to an attacker's device.
-    const user = await this.reauthenticate(principal, currentPassword);
+    const user = await this.reauthenticate(principal, currentPassword, sourceIp);
     if (user.otpSecret !== undefined) {
       throw new StempelError('conflict', 'otp_already_enabled', 'Two-factor authentication is already on.');
     }
@@ -249,14 +272,21 @@ export class Authentication {
     this.deps.onEvent?.({ type: 'otp_enabled', userId: user.id });
   }
 
-  /** Counts the attempt before any password is checked; refuses while the username is locked. */
-  private async claimAttempt(username: string, nowMs: number) {
+  /**
+   * Counts the attempt before any password is checked, for the username from
+   * this source and for the username as a whole; refuses while either is locked.
+   */
+  private async claimAttempt(username: string, source: string, nowMs: number) {
     const s = await this.deps.settings();
-    const claim = await this.deps.attempts.claim(username, nowMs, {
-      threshold: s.lockoutThreshold,
-      lockMs: (attempts) =>
-        Math.min(s.lockoutBaseSeconds * 2 ** (attempts - s.lockoutThreshold), s.lockoutMaxSeconds) * 1000,
+    const policy = (threshold: number) => ({
+      threshold,
+      lockMs: (attempts: number) =>
+        Math.min(s.lockoutBaseSeconds * 2 ** (attempts - threshold), s.lockoutMaxSeconds) * 1000,
     });
+    const fromSource = await this.deps.attempts.claim(username, source, nowMs, policy(s.lockoutThreshold));
+    const claim = fromSource.allowed
+      ? await this.deps.attempts.claim(username, '', nowMs, policy(s.lockoutUsernameThreshold))
+      : fromSource;
     if (!claim.allowed) {
       this.deps.onEvent?.({ type: 'login_refused_locked' });
       throw new StempelError(
@@ -268,7 +298,11 @@ export class Authentication {
         },
       );
     }
-    return claim;
+    return { locked: claim.locked || (fromSource.allowed && fromSource.locked) };
+  }
+
+  private async clearAttempts(username: string, source: string) {
+    await Promise.all([this.deps.attempts.clear(username, source), this.deps.attempts.clear(username, '')]);
   }
 
   private fail(userId: string | undefined, locked: boolean): never {
@@ -277,32 +311,39 @@ export class Authentication {
   }
 
   /** Checks the signed-in user's password again, under the same lockout as login. */
-  private async reauthenticate(principal: Principal, password: string): Promise<UserRecord> {
+  private async reauthenticate(
+    principal: Principal,
+    password: string,
+    sourceIp: string,
+  ): Promise<UserRecord> {
     const user = await this.requireUser(principal.userId);
-    await this.claimAttempt(user.username, this.now().getTime());
+    const source = sourceNetwork(sourceIp);
+    await this.claimAttempt(user.username, source, this.now().getTime());
     if (!(await verifyPassword(password, user.passwordHash))) {
       throw new StempelError('forbidden', 'invalid_current_password', 'The current password is incorrect.');
     }
-    await this.deps.attempts.clear(user.username);
+    await this.clearAttempts(user.username, source);
     return user;
   }
 
-  private async startSession(user: UserRecord): Promise<TokenPair> {
+  /** A new refresh-token family bound to the credential version that was just verified. */
+  private async startSession(user: UserRecord) {
     const { sessionIdleSeconds, sessionMaxSeconds } = await this.deps.settings();
     const nowS = Math.floor(this.now().getTime() / 1000);
-    const sessionId = randomUUID();
-    const refreshToken = `${sessionId}.${randomBytes(32).toString('base64url')}`;
+    const id = randomUUID();
+    const refreshToken = `${id}.${randomBytes(32).toString('base64url')}`;
     const absoluteExpiresAt = nowS + sessionMaxSeconds;
     await this.deps.sessions.create({
-      id: sessionId,
+      id,
       userId: user.id,
       currentTokenHash: sha256(refreshToken),
       createdAt: this.now().getTime(),
       idleExpiresAt: Math.min(nowS + sessionIdleSeconds, absoluteExpiresAt),
       absoluteExpiresAt,
       revoked: false,
+      credentialVersion: user.credentialVersion,
     });
-    return this.tokensFor(user, sessionId, refreshToken);
+    return { id, refreshToken };
   }
 
   private async tokensFor(user: UserRecord, sessionId: string, refreshToken: string): Promise<TokenPair> {

@@ -33,7 +33,7 @@ const isActiveAdmin = (u: Pick<UserRecord, 'roles' | 'disabled'>) => u.roles.inc
 export class Identity {
   constructor(
     private readonly users: UserStore,
-    private readonly attempts: Pick<LoginAttempts, 'clear'>,
+    private readonly attempts: Pick<LoginAttempts, 'clearAll'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -61,6 +61,7 @@ export class Identity {
       passwordHash: await hashPassword(password),
       mustChangePassword,
       disabled: false,
+      credentialVersion: 0,
       createdAt: at,
       updatedAt: at,
     };
@@ -79,25 +80,37 @@ export class Identity {
 
   async setRoles(id: string, roles: readonly Role[]): Promise<UserView> {
     const next = [...new Set(roles)].sort();
-    return this.change(id, { roles: next }, (u) => ({ ...u, roles: next }));
+    return this.change(
+      id,
+      () => ({ roles: next }),
+      (u) => ({ ...u, roles: next }),
+    );
   }
 
-  /** Disabling also ends every session and access token the user holds. */
+  /**
+   * Disabling also ends every session and access token the user holds, and
+   * voids a login that verified the password before it (the credential version moves on).
+   */
   async setDisabled(id: string, disabled: boolean): Promise<UserView> {
-    const changes: UserChanges = disabled
-      ? { disabled, sessionsValidAfter: this.now().getTime() }
-      : { disabled };
-    return this.change(id, changes, (u) => ({ ...u, disabled }));
+    return this.change(
+      id,
+      (u) => (disabled ? { disabled, credentialVersion: u.credentialVersion + 1 } : { disabled }),
+      (u) => ({ ...u, disabled }),
+    );
   }
 
   async resetOtp(id: string): Promise<UserView> {
-    return this.change(id, { otpSecret: null, otpPendingSecret: null, otpLastStep: null }, (u) => u);
+    return this.change(
+      id,
+      () => ({ otpSecret: null, otpPendingSecret: null, otpLastStep: null }),
+      (u) => u,
+    );
   }
 
-  /** Lifts a login lockout on the user's name. */
+  /** Lifts every login lockout on the user's name (from every source). */
   async unlock(id: string): Promise<void> {
     const user = await this.requireUser(id);
-    await this.attempts.clear(user.username);
+    await this.attempts.clearAll(user.username);
   }
 
   async deleteUser(id: string): Promise<void> {
@@ -105,14 +118,15 @@ export class Identity {
     await this.users.delete(user, guardFor(user, { ...user, disabled: true }));
   }
 
+  /** Changes the user as read: the guard makes the write fail if anything changed meanwhile. */
   private async change(
     id: string,
-    changes: UserChanges,
+    changes: (u: UserRecord) => UserChanges,
     after: (u: UserRecord) => Pick<UserRecord, 'roles' | 'disabled'>,
   ): Promise<UserView> {
     const user = await this.requireUser(id);
     return toUserView(
-      await this.users.update(id, changes, this.now().toISOString(), guardFor(user, after(user))),
+      await this.users.update(id, changes(user), this.now().toISOString(), guardFor(user, after(user))),
     );
   }
 

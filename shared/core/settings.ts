@@ -28,8 +28,14 @@ export const settingsSchema = z.object({
     .min(300)
     .max(SESSION_HARD_MAX_SECONDS)
     .default(7 * 24 * 3600),
-  /** Failed logins in a row before an account (or unknown username) is locked. */
+  /** Failed logins in a row from one source network before the username (existing or not) is locked for it. */
   lockoutThreshold: z.number().int().min(3).max(20).default(5),
+  /**
+   * Failed logins in a row from all sources together before the username is
+   * locked for everyone: high, so that one attacker cannot lock a user out,
+   * yet a bound on guesses spread over many networks.
+   */
+  lockoutUsernameThreshold: z.number().int().min(5).max(10_000).default(50),
   /** First lockout; each further failure doubles it, up to lockoutMaxSeconds. */
   lockoutBaseSeconds: z.number().int().min(1).max(3600).default(30),
   lockoutMaxSeconds: z.number().int().min(1).max(86_400).default(900),

@@ -35,6 +35,8 @@ export interface RequestFor<R> {
   readonly params: Parsed<R, 'params'>;
   readonly principal: R extends { access: 'public' } ? Principal | undefined : Principal;
   readonly requestId: string;
+  /** The client's address as the gateway saw it (API Gateway's sourceIp; never a client-set header). */
+  readonly sourceIp: string;
 }
 
 type OperationsIn<G> = { [K in OperationId]: Routes[K]['group'] extends G ? K : never }[OperationId];
@@ -124,7 +126,8 @@ export function httpHandler<G extends FunctionGroup>(
       const input = parseRequest(route, event, await options.maxBodyBytes());
       const implementation = implementations[operationId];
       if (!implementation) throw new Error(`no implementation for ${operationId}`);
-      const out = await implementation({ ...input, principal, requestId });
+      const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
+      const out = await implementation({ ...input, principal, requestId, sourceIp });
       result = json(out.status, out.body, out.contentType, { ...out.headers });
     } catch (err) {
       result = toProblemResult(err, requestId);

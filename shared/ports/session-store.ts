@@ -11,22 +11,30 @@ export interface Session {
   /** Epoch seconds. */
   readonly absoluteExpiresAt: number;
   readonly revoked: boolean;
-  /** Epoch milliseconds of the last password re-entry in this session (a password change, which it outlives). */
-  readonly reauthenticatedAt?: number;
+  /**
+   * The user's credential version that was verified to start this session (or
+   * that this session itself set by changing the password). The session and
+   * its access tokens are void once the user's version differs.
+   */
+  readonly credentialVersion: number;
 }
-
-/** When a session (and its access tokens) last proved the password. */
-export const sessionAuthenticatedAt = (s: Session) => Math.max(s.createdAt, s.reauthenticatedAt ?? 0);
 
 export type RotationOutcome = 'rotated' | 'stale';
 
 export interface SessionStore {
   create(session: Session): Promise<void>;
   get(id: string): Promise<Session | undefined>;
-  /** Swaps the current token hash, only if it is still `expectedHash` and the family is not revoked. */
-  rotate(id: string, expectedHash: string, newHash: string, idleExpiresAt: number): Promise<RotationOutcome>;
+  /**
+   * Swaps the current token hash for `newHash`, only if it is still the one
+   * `session` was read with and the family is not revoked, and remembers the
+   * old one as spent (until the session ends), in one write.
+   */
+  rotate(session: Session, newHash: string, idleExpiresAt: number): Promise<RotationOutcome>;
+  /** Whether `tokenHash` was a refresh token of this family that has been spent. */
+  wasSpent(id: string, tokenHash: string): Promise<boolean>;
   revoke(id: string): Promise<void>;
-  markReauthenticated(id: string, at: number): Promise<void>;
+  /** Binds the session to a new credential version (the password change it made); false if it is gone or revoked. */
+  rebind(id: string, credentialVersion: number): Promise<boolean>;
   /** Deny-lists one access token until it would have expired anyway. */
   revokeAccessToken(tokenId: string, expiresAt: number): Promise<void>;
   isAccessTokenRevoked(tokenId: string): Promise<boolean>;

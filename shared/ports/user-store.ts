@@ -17,8 +17,13 @@ export interface UserRecord {
   readonly otpPendingSecret?: string;
   /** The time step of the last accepted code: codes at or before it are replays. */
   readonly otpLastStep?: number;
-  /** Epoch milliseconds: sessions authenticated before it, and their tokens, are void (disable, password change). */
-  readonly sessionsValidAfter?: number;
+  /**
+   * Moves on with every change that must end the user's sessions (password
+   * change, disable). A session records the value it was started with, from
+   * the same read that verified the password, and is valid only while the
+   * user still has that value: a login that raced such a change is void.
+   */
+  readonly credentialVersion: number;
 }
 
 /** Fields an update may set; `null` removes the attribute. */
@@ -29,7 +34,7 @@ export type UserChanges = {
     | 'otpSecret'
     | 'otpPendingSecret'
     | 'otpLastStep'
-    | 'sessionsValidAfter']?: UserRecord[K] | null;
+    | 'credentialVersion']?: UserRecord[K] | null;
 };
 
 /**
@@ -50,14 +55,19 @@ export interface UserStore {
   getByUsername(username: string): Promise<UserRecord | undefined>;
   /** Users ordered by username. */
   list(limit: number, cursor?: string): Promise<Page<UserRecord>>;
-  /** Also voids sessions authenticated before `sessionsValidAfter` (epoch ms). */
+  /**
+   * Sets the password and moves the credential version on from
+   * `credentialVersion` (the value the caller verified), which ends every
+   * session of the user. Returns the new version; throws StempelError
+   * `concurrent_update` when the version moved meanwhile.
+   */
   setPassword(
     id: string,
     passwordHash: string,
     mustChangePassword: boolean,
     updatedAt: string,
-    sessionsValidAfter: number,
-  ): Promise<void>;
+    credentialVersion: number,
+  ): Promise<number>;
   /** Throws StempelError `user_not_found` when the user does not exist. */
   update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord>;
   /** Records an accepted TOTP step; false when that step (or a later one) was used already. */

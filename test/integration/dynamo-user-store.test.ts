@@ -15,6 +15,7 @@ const user = (username: string): UserRecord => ({
   passwordHash: '$scrypt$ln=17,r=8,p=1$x$y',
   mustChangePassword: true,
   disabled: false,
+  credentialVersion: 0,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 });
@@ -58,16 +59,23 @@ describe('DynamoDB user store (DynamoDB Local)', () => {
     await expect(store.list(2, forged)).rejects.toMatchObject({ code: 'invalid_cursor' });
   });
 
-  it('changes a password and refuses to create a user by updating a missing one', async () => {
+  it('changes a password, moving the credential version on from the one verified', async () => {
     const u = user(`pw-${randomUUID()}`);
     await store.create(u);
-    await store.setPassword(u.id, 'new-hash', false, '2026-01-02T00:00:00.000Z', 1_767_312_000);
+    expect(await store.setPassword(u.id, 'new-hash', false, '2026-01-02T00:00:00.000Z', 0)).toBe(1);
     expect(await store.getById(u.id)).toMatchObject({
       passwordHash: 'new-hash',
       mustChangePassword: false,
-      sessionsValidAfter: 1_767_312_000,
+      credentialVersion: 1,
     });
-    await expect(store.setPassword(randomUUID(), 'h', false, 'now', 0)).rejects.toThrow();
+    // A writer that verified version 0 lost the race: nothing changes.
+    await expect(store.setPassword(u.id, 'stale-hash', false, 'later', 0)).rejects.toMatchObject({
+      code: 'concurrent_update',
+    });
+    expect((await store.getById(u.id))?.passwordHash).toBe('new-hash');
+    await expect(store.setPassword(randomUUID(), 'h', false, 'now', 0)).rejects.toMatchObject({
+      code: 'user_not_found',
+    });
   });
 });
 

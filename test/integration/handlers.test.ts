@@ -88,7 +88,12 @@ describe('TOKEN authorizer', () => {
     );
 
   it('allows exactly the called method and passes the current user', async () => {
-    const { accessToken: token } = await authentication().login(username, 'Some-long-pass-123');
+    const { accessToken: token } = await authentication().login(
+      username,
+      'Some-long-pass-123',
+      undefined,
+      '192.0.2.1',
+    );
     const result = await authorize(`Bearer ${token}`);
     expect(result.principalId).toBe(userId);
     expect(result.policyDocument.Statement).toEqual([

@@ -33,11 +33,17 @@ describe('access tokens', () => {
     expect(a.claims.tokenId).not.toBe(b.claims.tokenId);
   });
 
-  it('refuses an expired token, and one not yet valid', async () => {
+  it('refuses an expired token, and one not yet valid, beyond a few seconds of clock skew', async () => {
     const { token } = await tokens().issue('u', 's');
-    await refused(tokens(at('2026-01-01T00:15:01Z')).verify(token));
-    await refused(tokens(at('2025-12-31T23:59:00Z')).verify(token));
+    await refused(tokens(at('2026-01-01T00:15:06Z')).verify(token));
+    await refused(tokens(at('2025-12-31T23:59:54Z')).verify(token));
     expect((await tokens(at('2026-01-01T00:14:00Z')).verify(token)).userId).toBe('u');
+  });
+
+  it('tolerates a few seconds of clock skew between the host that issued and the one that verifies', async () => {
+    const { token } = await tokens().issue('u', 's');
+    expect((await tokens(at('2026-01-01T00:15:03Z')).verify(token)).userId).toBe('u');
+    expect((await tokens(at('2025-12-31T23:59:57Z')).verify(token)).userId).toBe('u');
   });
 
   it('refuses another issuer or audience', async () => {
