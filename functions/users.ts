@@ -6,7 +6,8 @@ export const handler = httpHandler(
   'users',
   {
     createUser: async ({ body }) => created(await identity().createUser(body)),
-    listUsers: async ({ query }) => ok(await identity().listUsers(query.limit, query.cursor)),
+    listUsers: async ({ principal, query }) =>
+      ok(await identity().listUsers(principal, query.limit, query.cursor)),
     getUser: async ({ params }) => ok(await identity().getUser(params.id)),
     updateUser: async ({ params, body }) => ok(await identity().setRoles(params.id, body.roles)),
     disableUser: async ({ params }) => ok(await identity().setDisabled(params.id, true)),

@@ -14,18 +14,18 @@ export const dynamoDocumentClient = (): DynamoDBDocumentClient => {
   return client;
 };
 
-/** Opaque pagination cursor: the DynamoDB key to continue after. */
+/** A listing's position: the DynamoDB key to continue after (sealed into a cursor by the core). */
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | undefined =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+  key ? JSON.stringify(key) : undefined;
 
 export const decodeCursor = (
   cursor: string | undefined,
   keyNames: readonly string[],
 ): Record<string, string> | undefined => {
-  // A cursor we did not issue is an error, not a silent restart from the first page.
+  // Positions arrive MAC-checked; the shape check is defence in depth, never a silent restart from page one.
   if (cursor === undefined) return undefined;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    const key = JSON.parse(cursor) as unknown;
     if (
       typeof key === 'object' &&
       key !== null &&

@@ -20,8 +20,7 @@ export async function bootstrapAdmin(
   identity: Identity,
   options: { username: string; password?: string },
 ): Promise<BootstrapResult> {
-  const { items } = await identity.listUsers(1);
-  if (items.length > 0) return { created: false };
+  if (await identity.hasUsers()) return { created: false };
   const generated = !options.password;
   const password = options.password || generateTemporaryPassword();
   if (!generated) assertPasswordAcceptable(password, options.username);

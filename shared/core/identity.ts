@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { Page } from '../ports/page';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
+import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { hashPassword } from './password-hash';
 import type { Principal, Role } from './roles';
@@ -34,6 +35,7 @@ export class Identity {
   constructor(
     private readonly users: UserStore,
     private readonly attempts: Pick<LoginAttempts, 'clearAll'>,
+    private readonly cursors: Cursors,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -73,9 +75,15 @@ export class Identity {
     return toUserView(await this.requireUser(id));
   }
 
-  async listUsers(limit: number, cursor?: string): Promise<Page<UserView>> {
-    const page = await this.users.list(limit, cursor);
-    return { items: page.items.map(toUserView), nextCursor: page.nextCursor };
+  async listUsers(principal: Principal, limit: number, cursor?: string): Promise<Page<UserView>> {
+    const binding = { listing: 'users', caller: principal.userId };
+    const page = await this.users.list(limit, await this.cursors.open(cursor, binding));
+    return this.cursors.sealPage({ ...page, items: page.items.map(toUserView) }, binding);
+  }
+
+  /** Whether any user exists (the bootstrap creates the first admin only into an empty table). */
+  async hasUsers(): Promise<boolean> {
+    return (await this.users.list(1)).items.length > 0;
   }
 
   async setRoles(id: string, roles: readonly Role[]): Promise<UserView> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Notarization, NotarizationStore } from '../ports/notarization-store';
+import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { hasAnyRole, type Principal } from './roles';
 
@@ -28,6 +29,7 @@ const RETRY_AFTER_SECONDS = 5;
 export class Notary {
   constructor(
     private readonly store: NotarizationStore,
+    private readonly cursors: Cursors,
     private readonly backpressure?: Backpressure,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -77,10 +79,14 @@ export class Notary {
   }
 
   /** Admins list everything; anyone else only their own, so others' notarizations stay invisible. */
-  list(principal: Principal, limit: number, cursor?: string) {
-    return hasAnyRole(principal, ['admin'])
-      ? this.store.listAll(limit, cursor)
-      : this.store.listByOwner(principal.userId, limit, cursor);
+  async list(principal: Principal, limit: number, cursor?: string) {
+    const all = hasAnyRole(principal, ['admin']);
+    const binding = { listing: all ? 'notarizations:all' : 'notarizations:own', caller: principal.userId };
+    const position = await this.cursors.open(cursor, binding);
+    const page = all
+      ? await this.store.listAll(limit, position)
+      : await this.store.listByOwner(principal.userId, limit, position);
+    return this.cursors.sealPage(page, binding);
   }
 
   async verify(sha256: string) {

@@ -38,13 +38,42 @@ function readBody(route: RouteDefinition, event: APIGatewayProxyEvent, maxBodyBy
       'Send the body as application/json.',
     );
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new StempelError('invalid', 'malformed_json', 'The request body is not valid JSON.');
   }
+  const protoPath = pathOfProtoKey(parsed, ['body']);
+  if (protoPath) {
+    // Validators drop such a key silently; refusing it says what happened and keeps it out of every object.
+    throw new StempelError('invalid', 'invalid_request', 'The request body is invalid.', {
+      errors: [{ path: protoPath.join('.'), message: '"__proto__" is not allowed as a key' }],
+    });
+  }
+  return parsed;
 }
 
+/**
+ * Where a parsed JSON value holds an own `__proto__` key, if anywhere.
+ * Iterative, with parent links: a deeply nested body must not overflow the stack or copy paths.
+ */
+function pathOfProtoKey(root: unknown, prefix: string[]): string[] | undefined {
+  const nodes: { value: unknown; parent: number; key: string }[] = [{ value: root, parent: -1, key: '' }];
+  for (let i = 0; i < nodes.length; i++) {
+    const { value } = nodes[i] as (typeof nodes)[number];
+    if (typeof value !== 'object' || value === null) continue;
+    const hit = !Array.isArray(value) && Object.hasOwn(value, '__proto__');
+    if (hit) {
+      const path = ['__proto__'];
+      for (let at = i; at > 0; at = (nodes[at] as (typeof nodes)[number]).parent)
+        path.unshift((nodes[at] as (typeof nodes)[number]).key);
+      return [...prefix, ...path];
+    }
+    for (const [key, child] of Object.entries(value)) nodes.push({ value: child, parent: i, key });
+  }
+  return undefined;
+}
 /** Validates body, query and path parameters of a request against its route's schemas. */
 export function parseRequest(route: RouteDefinition, event: APIGatewayProxyEvent, maxBodyBytes: number) {
   const body = readBody(route, event, maxBodyBytes);

@@ -91,9 +91,13 @@ export const userList = z.object({ items: z.array(userView), nextCursor: z.strin
 
 export const idParams = z.strictObject({ id: z.uuid() });
 
+/** Names an object inherits in JavaScript: as map keys they confuse code that reads maps as objects. */
+const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
 const metadataKey = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys are 1 to 64 letters, digits, dots, dashes or underscores');
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys are 1 to 64 letters, digits, dots, dashes or underscores')
+  .refine((k) => !RESERVED_KEYS.has(k), { message: 'this key is reserved', abort: true });
 
 export const notarizeRequest = z.strictObject({
   sha256: sha256Hex,
@@ -101,6 +105,8 @@ export const notarizeRequest = z.strictObject({
   metadata: z
     .record(metadataKey, z.string().max(1024))
     .refine((m) => Object.keys(m).length <= 20, 'at most 20 entries')
+    // A map without a prototype: no key can ever resolve to an inherited member.
+    .transform((m) => Object.assign(Object.create(null) as Record<string, string>, m))
     .optional(),
 });
 

@@ -7,19 +7,23 @@ import { DynamoNotarizationStore } from '../adapters/dynamo-notarization-store';
 import { DynamoSessionStore } from '../adapters/dynamo-session-store';
 import { DynamoUserStore } from '../adapters/dynamo-user-store';
 import { EnvSettings } from '../adapters/env-settings';
+import { KmsMessageAuthenticator } from '../adapters/kms-message-authenticator';
 import { KmsSecretBox } from '../adapters/kms-secret-box';
 import { KmsSigner } from '../adapters/kms-signer';
+import { LocalMessageAuthenticator } from '../adapters/local-message-authenticator';
 import { LocalSecretBox } from '../adapters/local-secret-box';
 import { LocalSigner } from '../adapters/local-signer';
 import { S3HealthCheck } from '../adapters/s3-health-check';
 import { SsmSettings } from '../adapters/ssm-settings';
 import { AccessTokens } from '../core/access-tokens';
 import { type AuthEvent, Authentication } from '../core/authentication';
+import { Cursors } from '../core/cursors';
 import { Identity } from '../core/identity';
 import { Integrator } from '../core/integrator';
 import { Notary } from '../core/notary';
 import { Transparency } from '../core/transparency';
 import { logger, metrics } from '../http/observability';
+import type { MessageAuthenticator } from '../ports/message-authenticator';
 import type { SecretBox } from '../ports/secret-box';
 import type { Signer } from '../ports/signer';
 import { documentsBucket, identityTable, logTable, notarizationsTable, resourceName } from '../tables';
@@ -89,10 +93,27 @@ export const secretBox = once(() =>
 );
 export const logStore = once(() => new DynamoLogStore());
 
+/** The key is resolved on the first page that has a cursor, so tools that list nothing need none. */
+const cursorAuthenticator = once(() =>
+  localOrKms<MessageAuthenticator>(
+    ENV.cursorKeyId,
+    (id) => new KmsMessageAuthenticator(id),
+    (path) => new LocalMessageAuthenticator(path),
+    'cursor-hmac.key',
+  ),
+);
+export const cursors = once(
+  () =>
+    new Cursors({
+      mac: (m) => cursorAuthenticator().mac(m),
+      verify: (m, t) => cursorAuthenticator().verify(m, t),
+    }),
+);
+
 export const userStore = once(() => new DynamoUserStore());
 export const loginAttempts = once(() => new DynamoLoginAttempts());
 export const accessTokens = once(() => new AccessTokens(tokenSigner(), settings));
-export const identity = once(() => new Identity(userStore(), loginAttempts()));
+export const identity = once(() => new Identity(userStore(), loginAttempts(), cursors()));
 
 /** Security events become metrics and audit log lines: ids and outcomes only, never names or secrets. */
 const recordAuthEvent = (event: AuthEvent) => {
@@ -123,7 +144,7 @@ export const authentication = once(
 );
 export const notary = once(
   () =>
-    new Notary(new DynamoNotarizationStore(), {
+    new Notary(new DynamoNotarizationStore(), cursors(), {
       oldestPending: async () => {
         const [oldest] = await logStore().pending(1);
         return oldest ? new Date(oldest.receivedAt) : undefined;

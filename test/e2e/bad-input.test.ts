@@ -51,6 +51,89 @@ describe('bad input gets a 4xx problem and changes nothing', () => {
     expect(await notarizedCount(sha256)).toBe(0);
   });
 
+  it.each([['constructor'], ['toString'], ['valueOf'], ['hasOwnProperty'], ['__proto__'], ['prototype']])(
+    'refuses the reserved metadata key %s with 400 and notarizes nothing',
+    async (key) => {
+      const sha256 = randomSha256();
+      // Written by hand: JSON.stringify would drop a __proto__ key set through an object literal.
+      const rawBody = `{"sha256":"${sha256}","metadata":{"${key}":"x","fine":"y"}}`;
+      const res = await call('POST', '/v1/notarizations', {
+        token: uploader.token,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.body.code).toBe('invalid_request');
+      expect(res.body.errors[0].path).toMatch(/^body\.metadata/);
+      expect(await notarizedCount(sha256)).toBe(0);
+    },
+  );
+
+  it('keeps ordinary metadata keys exactly as sent', async () => {
+    const sha256 = randomSha256();
+    const metadata = { 'case.number': '2026-17', matter_id: 'A-1', 'x-y': '' };
+    const res = await call('POST', '/v1/notarizations', {
+      token: uploader.token,
+      body: { sha256, metadata },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.metadata).toEqual(metadata);
+  });
+
+  describe('tampered or foreign pagination cursors get 400 invalid_cursor', () => {
+    const tampered = (uploaderId: string) => [
+      b64url({ sk: '', pk: 'NOTARIZATION#00000000-0000-4000-8000-000000000000' }),
+      b64url({ pk: '', sk: '', owner: uploaderId, receivedAt: '' }),
+      b64url({ pk: 'NOTARIZATION#x', sk: 'NOTARIZATION', owner: uploaderId, receivedAt: '' }),
+      `${b64url({ pk: 'x', sk: 'y' })}.${'A'.repeat(43)}`,
+      'not-a-cursor',
+    ];
+
+    it('on the notarizations listing, for an uploader and for an admin', async () => {
+      const admin = await adminToken();
+      for (const token of [uploader.token, admin]) {
+        for (const cursor of tampered(uploader.id)) {
+          const res = await call('GET', `/v1/notarizations?cursor=${encodeURIComponent(cursor)}`, { token });
+          expect(res.status, cursor).toBe(400);
+          expect(res.headers.get('content-type')).toBe('application/problem+json');
+          expect(res.body.code).toBe('invalid_cursor');
+        }
+      }
+    });
+
+    it('on the users listing, including a cursor of another partition', async () => {
+      const admin = await adminToken();
+      for (const cursor of [
+        b64url({ pk: 'USER#x', sk: 'USER', listPk: 'OTHER', listSk: 'a' }),
+        b64url({ pk: '', sk: '', listPk: '', listSk: '' }),
+      ]) {
+        const res = await call('GET', `/v1/admin/users?cursor=${cursor}`, { token: admin });
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('invalid_cursor');
+      }
+    });
+
+    it('when a genuine cursor is used by another caller or on another listing', async () => {
+      const admin = await adminToken();
+      for (let i = 0; i < 3; i++) {
+        await call('POST', '/v1/notarizations', { token: uploader.token, body: { sha256: randomSha256() } });
+      }
+      const page = await call('GET', '/v1/notarizations?limit=1', { token: uploader.token });
+      expect(page.body.nextCursor).toBeTruthy();
+      const cursor = encodeURIComponent(page.body.nextCursor);
+      expect(
+        (await call('GET', `/v1/notarizations?limit=1&cursor=${cursor}`, { token: uploader.token })).status,
+      ).toBe(200);
+      expect((await call('GET', `/v1/notarizations?cursor=${cursor}`, { token: admin })).body.code).toBe(
+        'invalid_cursor',
+      );
+      expect((await call('GET', `/v1/admin/users?cursor=${cursor}`, { token: admin })).body.code).toBe(
+        'invalid_cursor',
+      );
+    });
+  });
+
   it('lists every invalid field', async () => {
     const res = await call('POST', '/v1/admin/users', {
       token: await adminToken(),

@@ -8,10 +8,12 @@ import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
 import { DynamoLoginAttempts } from '../../shared/adapters/dynamo-login-attempts';
 import { DynamoSessionStore } from '../../shared/adapters/dynamo-session-store';
 import { DynamoUserStore } from '../../shared/adapters/dynamo-user-store';
+import { LocalMessageAuthenticator } from '../../shared/adapters/local-message-authenticator';
 import { LocalSecretBox } from '../../shared/adapters/local-secret-box';
 import { LocalSigner } from '../../shared/adapters/local-signer';
 import { AccessTokens } from '../../shared/core/access-tokens';
 import { Authentication, type AuthenticationDeps } from '../../shared/core/authentication';
+import { Cursors } from '../../shared/core/cursors';
 import { Identity } from '../../shared/core/identity';
 import type { UserStore } from '../../shared/ports/user-store';
 import { identityTable, resourceName } from '../../shared/tables';
@@ -26,7 +28,11 @@ const keys = mkdtempSync(join(tmpdir(), 'stempel-auth-races-'));
 const users = new DynamoUserStore();
 const sessions = new DynamoSessionStore();
 const attempts = new DynamoLoginAttempts();
-const identity = new Identity(users, attempts);
+const identity = new Identity(
+  users,
+  attempts,
+  new Cursors(new LocalMessageAuthenticator(join(keys, 'cursor.key'))),
+);
 const tokens = new AccessTokens(new LocalSigner(join(keys, 'token.pem')), async () => ({
   issuer: 'stempel',
   audience: 'stempel-api',

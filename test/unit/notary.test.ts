@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Cursors } from '../../shared/core/cursors';
 import { Notary } from '../../shared/core/notary';
 import type { Principal } from '../../shared/core/roles';
 import type { Notarization, NotarizationStore } from '../../shared/ports/notarization-store';
@@ -21,6 +22,7 @@ const now = new Date('2026-06-01T12:00:00.000Z');
 const notaryWithOldest = (oldest: string | undefined) =>
   new Notary(
     store,
+    new Cursors({ mac: async () => new Uint8Array(32), verify: async () => false }),
     { oldestPending: async () => (oldest ? new Date(oldest) : undefined), maxLagSeconds: async () => 120 },
     () => now,
   );

@@ -59,4 +59,21 @@ describe('request parsing', () => {
       expect.objectContaining({ code: 'invalid_request' }),
     );
   });
+
+  it('refuses a __proto__ key anywhere in the body, naming where', () => {
+    const nested = `{"sha256":"${sha}","metadata":{"a":"b","__proto__":"x"}}`;
+    expect(() => parseRequest(routes.notarize, event(nested), 1024)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_request',
+        extra: { errors: [{ path: 'body.metadata.__proto__', message: expect.any(String) }] },
+      }),
+    );
+  });
+
+  it('walks a deeply nested body without overflowing the stack', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(() => parseRequest(routes.verify, event(deep), 1_000_000)).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
+    );
+  });
 });

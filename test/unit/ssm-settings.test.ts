@@ -26,6 +26,7 @@ describe('settings from SSM Parameter Store', () => {
       sessionIdleSeconds: 28_800,
       sessionMaxSeconds: 604_800,
       lockoutThreshold: 5,
+      lockoutUsernameThreshold: 50,
       lockoutBaseSeconds: 30,
       lockoutMaxSeconds: 900,
       maxIntegrationLagSeconds: 120,
