@@ -10,6 +10,7 @@ async function main() {
     dataDir,
     port,
     host: process.env.HOST || '127.0.0.1',
+    bootstrapAdminUsername: process.env.STEMPEL_BOOTSTRAP_ADMIN_USERNAME || 'admin',
     bootstrapAdminPassword: process.env.STEMPEL_BOOTSTRAP_ADMIN_PASSWORD || undefined,
     authRatePerMinute: Number(process.env.STEMPEL_AUTH_RATE_PER_MINUTE || 60),
   });

@@ -1,13 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import { gatewayProblem, gatewayProblemBody } from '../http/gateway-responses';
-import { PROBLEM_CONTENT_TYPE } from '../http/problem';
+import {
+  type GatewayProblem,
+  gatewayProblem,
+  gatewayProblemBody,
+  gatewayProblems,
+} from '../http/gateway-responses';
+import { makeProblem, PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { type FunctionGroup, type RouteDefinition, routeList } from '../http/routes';
 import type { LambdaHandler } from './lambda-context';
 import { lambdaContext } from './lambda-context';
@@ -18,8 +30,100 @@ export interface GatewayFunctions {
   readonly groups: Record<FunctionGroup, LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>>;
 }
 
+export interface GatewayOptions {
+  readonly corsOrigins: readonly string[];
+  readonly authRatePerMinute: number;
+}
+
 /** API Gateway's own payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+/**
+ * After answering 413, the rest of the upload is still read (and dropped), up
+ * to this much more and for this long: closing a connection with unread input
+ * resets it, and the client would then lose the answer.
+ */
+const DRAIN_MAX_BYTES = 32 * 1024 * 1024;
+const DRAIN_MAX_MS = 5_000;
+
+/** How long a connection that broke HTTP stays open after its answer, for the client to read it. */
+const LINGER_MS = 2_000;
+
+/**
+ * What the stand-in answers where API Gateway's front end would refuse a
+ * request on its own. Not gateway response types, so not in `gatewayProblems`
+ * (the CDK stack installs those).
+ */
+const LOCAL_PROBLEMS = {
+  requestTimeout: {
+    responseType: 'LOCAL_REQUEST_TIMEOUT',
+    status: 408,
+    code: 'request_timeout',
+    detail: 'The request did not arrive in time.',
+  },
+  expectationFailed: {
+    responseType: 'LOCAL_EXPECTATION_FAILED',
+    status: 417,
+    code: 'expectation_failed',
+    detail: 'The only expectation supported is 100-continue.',
+  },
+  headersTooLarge: {
+    responseType: 'LOCAL_HEADERS_TOO_LARGE',
+    status: 431,
+    code: 'headers_too_large',
+    detail: 'The request headers are too large.',
+  },
+} as const satisfies Record<string, GatewayProblem>;
+
+/**
+ * The RFC 9457 body: a deployed gateway response's very body, or for the
+ * local-only problems the same shape titled with HTTP's reason phrase.
+ */
+const problemBody = (p: GatewayProblem, requestId: string): string =>
+  gatewayProblems.includes(p)
+    ? gatewayProblemBody(p, requestId)
+    : JSON.stringify({
+        ...makeProblem(p.status, p.code, p.detail, requestId),
+        title: STATUS_CODES[p.status] ?? 'Error',
+      });
+
+const problemResult = (p: GatewayProblem, requestId: string): APIGatewayProxyResult => ({
+  statusCode: p.status,
+  headers: {
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    'Cache-Control': 'no-store',
+    ...(p.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(p.retryAfterSeconds) }),
+  },
+  body: problemBody(p, requestId),
+});
+
+/** A whole HTTP/1.1 response, for a connection the HTTP parser gave up on. */
+const rawProblemResponse = (p: GatewayProblem): string => {
+  const body = problemBody(p, randomUUID());
+  return [
+    `HTTP/1.1 ${p.status} ${STATUS_CODES[p.status] ?? 'Error'}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Cache-Control: no-store',
+    `Date: ${new Date().toUTCString()}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+};
+
+/** The problem for an error of node's HTTP parser or server (`clientError`). */
+const clientErrorProblem = (code: string | undefined): GatewayProblem => {
+  if (code === 'HPE_HEADER_OVERFLOW') return LOCAL_PROBLEMS.headersTooLarge;
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return gatewayProblem('REQUEST_TOO_LARGE');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return LOCAL_PROBLEMS.requestTimeout;
+  return gatewayProblem('DEFAULT_4XX');
+};
+
+/** The response's connection is closed or closing (a pipelined response has no socket yet). */
+const gone = (res: ServerResponse) => res.socket !== null && (res.socket.destroyed || !res.socket.writable);
+
+const declaresTooLarge = (req: IncomingMessage) => Number(req.headers['content-length']) > MAX_PAYLOAD_BYTES;
 
 const matchRoute = (method: string, path: string) => {
   for (const [, route] of routeList()) {
@@ -42,22 +146,79 @@ const matchRoute = (method: string, path: string) => {
   return undefined;
 };
 
-const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
+const TOO_LARGE = Symbol('too large');
+
+/**
+ * The request body, or TOO_LARGE as soon as it is known to exceed the limit;
+ * then nothing more is buffered and the request is left paused, unread.
+ */
+const readBody = (req: IncomingMessage): Promise<Buffer | typeof TOO_LARGE> =>
   new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    if (declaresTooLarge(req)) return resolve(TOO_LARGE);
+    let chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_PAYLOAD_BYTES) {
-        resolve(undefined);
-        req.destroy();
+        stop();
+        chunks = [];
+        req.pause();
+        resolve(TOO_LARGE);
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
   });
+
+/**
+ * Answers 413 and closes the connection without resetting it: the whole
+ * answer is written at once, but the message is only ended (which closes the
+ * connection) once the upload has been read to its end, or after
+ * DRAIN_MAX_BYTES or DRAIN_MAX_MS, whichever comes first.
+ */
+const rejectUpload = (req: IncomingMessage, res: ServerResponse, result: APIGatewayProxyResult) => {
+  const body = Buffer.from(result.body);
+  res.writeHead(result.statusCode, {
+    ...result.headers,
+    'Content-Length': String(body.length),
+    Connection: 'close',
+  });
+  res.write(body);
+  let drained = 0;
+  const done = () => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    req.off('end', done);
+    req.off('close', done);
+    if (!res.writableEnded) res.end();
+  };
+  const onData = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_MAX_BYTES) done();
+  };
+  const timer = setTimeout(done, DRAIN_MAX_MS);
+  if (req.complete || req.destroyed) return done();
+  req.on('data', onData);
+  req.once('end', done);
+  req.once('close', done);
+  req.resume();
+};
 
 /**
  * Stands in for API Gateway in the local runtime: routes a request with the
@@ -66,29 +227,18 @@ const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
  * calls the very handler module that runs in Lambda. Gateway-level failures
  * get the same problem bodies as the deployed gateway responses.
  */
-export function createGateway(
-  functions: GatewayFunctions,
-  options: { corsOrigins: readonly string[]; authRatePerMinute: number },
-) {
+export function createGateway(functions: GatewayFunctions, options: GatewayOptions) {
   const authLimiter = createRateLimiter(options.authRatePerMinute);
   const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
+    // Already answered, or the connection is gone (e.g. the HTTP parser gave up on it meanwhile).
+    if (res.headersSent || res.writableEnded || res.destroyed || gone(res)) return;
     // Lambda results may carry undefined header values (API Gateway drops them); node refuses them.
     const headers = Object.entries(result.headers ?? {}).filter(([, v]) => v !== undefined && v !== null);
     res.writeHead(result.statusCode, Object.fromEntries(headers.map(([k, v]) => [k, String(v)])));
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   };
-  const gatewayError = (responseType: string, requestId: string): APIGatewayProxyResult => {
-    const p = gatewayProblem(responseType);
-    return {
-      statusCode: p.status,
-      headers: {
-        'Content-Type': PROBLEM_CONTENT_TYPE,
-        'Cache-Control': 'no-store',
-        ...(p.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(p.retryAfterSeconds) }),
-      },
-      body: gatewayProblemBody(p, requestId),
-    };
-  };
+  const gatewayError = (responseType: string, requestId: string): APIGatewayProxyResult =>
+    problemResult(gatewayProblem(responseType), requestId);
 
   const authorize = async (route: RouteDefinition, req: IncomingMessage, requestId: string) => {
     const token = req.headers.authorization;
@@ -113,9 +263,16 @@ export function createGateway(
     }
   };
 
+  const tooLarge = new WeakSet<IncomingMessage>();
   const handle = async (req: IncomingMessage): Promise<APIGatewayProxyResult> => {
     const requestId = randomUUID();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // A request target no URL parser accepts (e.g. `//[`): the client's fault, not ours.
+      return gatewayError('DEFAULT_4XX', requestId);
+    }
     const method = req.method ?? 'GET';
     const origin = req.headers.origin;
     if (method === 'OPTIONS' && origin && options.corsOrigins.includes(origin)) {
@@ -141,7 +298,10 @@ export function createGateway(
       }
     }
     const body = await readBody(req);
-    if (body === undefined) return gatewayError('REQUEST_TOO_LARGE', requestId);
+    if (body === TOO_LARGE) {
+      tooLarge.add(req);
+      return gatewayError('REQUEST_TOO_LARGE', requestId);
+    }
     let authorizer: Record<string, unknown> | undefined;
     if (match.route.access !== 'public') {
       const outcome = await authorize(match.route, req, requestId);
@@ -186,11 +346,61 @@ export function createGateway(
   };
 
   return async (req: IncomingMessage, res: ServerResponse) => {
+    // Writes to a connection that is gone fail here rather than as an uncaught error.
+    res.on('error', () => undefined);
     try {
-      send(res, await handle(req));
+      const result = await handle(req);
+      if (tooLarge.has(req) && !res.headersSent && !res.destroyed) rejectUpload(req, res, result);
+      else send(res, result);
     } catch (err) {
+      if (res.destroyed || gone(res)) return; // the client went away, or its request broke HTTP
       console.error('local gateway failed', err);
       send(res, gatewayError('DEFAULT_5XX', randomUUID()));
     }
   };
+}
+
+/**
+ * The local API's HTTP server: the gateway for every request, and RFC 9457
+ * problems (not node's bare status lines) for what never becomes a request:
+ * unparsable requests, headers over the limit, timeouts, unsupported `Expect`.
+ */
+export function createGatewayServer(functions: GatewayFunctions, options: GatewayOptions): Server {
+  const gateway = createGateway(functions, options);
+  const server = createServer((req, res) => void gateway(req, res));
+
+  server.on('checkContinue', (req, res) => {
+    // Refused before the client sends the body it announced.
+    if (declaresTooLarge(req))
+      return rejectUpload(req, res, problemResult(gatewayProblem('REQUEST_TOO_LARGE'), randomUUID()));
+    res.writeContinue();
+    void gateway(req, res);
+  });
+
+  server.on('checkExpectation', (_req, res) => {
+    const result = problemResult(LOCAL_PROBLEMS.expectationFailed, randomUUID());
+    res.writeHead(result.statusCode, result.headers as Record<string, string>);
+    res.end(result.body);
+  });
+
+  // The parser reports its error again for every later piece of input: answer once.
+  const answered = new WeakSet<Duplex>();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    // node's own guard: no second response into one that has begun (`_httpMessage` is the response in flight).
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawProblemResponse(clientErrorProblem(err.code)));
+    // Closing with unread input would reset the connection and lose the answer:
+    // the client gets a moment to read it and close its end.
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+  });
+
+  return server;
 }

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BootstrapResult } from '../core/bootstrap-admin';
@@ -6,7 +7,7 @@ import { ENV } from '../runtime/environment';
 import { buckets, notarizationsTable, tables } from '../tables';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { freePort } from './free-port';
-import { createGateway } from './gateway';
+import { createGatewayServer } from './gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, localS3Client } from './local-clients';
 import { createBucket, createTable, localName } from './provision';
 import { type S3Emulator, startS3Emulator } from './s3-emulator';
@@ -56,6 +57,35 @@ function configureEnvironment(dataDir: string, dynamoEndpoint: string, s3Endpoin
   delete process.env[ENV.tokenKeyId];
 }
 
+/** Files and directories this process creates (and its children: the JVM) are for its user only. */
+const PRIVATE_UMASK = 0o077;
+
+/**
+ * Sets a private umask; returns how to restore the previous one. A worker
+ * thread cannot change it (the umask is per process): there the explicit
+ * modes below still keep the data directory closed.
+ */
+function restrictUmask(): () => void {
+  try {
+    const previous = process.umask(PRIVATE_UMASK);
+    return () => {
+      process.umask(previous);
+    };
+  } catch {
+    return () => undefined;
+  }
+}
+
+/**
+ * Creates `dataDir` for this user only (0700), or closes an existing one to
+ * group and others, so that nothing under it (keys, tables, objects) is
+ * reachable by other users whatever the modes of the files inside.
+ */
+function preparePrivateDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if ((statSync(dataDir).mode & 0o077) !== 0) chmodSync(dataDir, 0o700);
+}
+
 /**
  * Everything `npm start` runs: DynamoDB Local and s3rver with data under
  * `dataDir`, tables and buckets from the shared definitions, local keys, the
@@ -67,7 +97,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
+  // Before anything is created or spawned: the JVM inherits the umask.
+  const restoreUmask = restrictUmask();
+  stops.push(async () => restoreUmask());
   try {
+    preparePrivateDataDir(dataDir);
     const dynamo: DynamoDbLocal = await startDynamoDbLocal(await freePort(), join(dataDir, 'dynamodb'));
     stops.push(dynamo.stop);
     const s3: S3Emulator = await startS3Emulator(0, join(dataDir, 's3'));
@@ -106,7 +140,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       password: options.bootstrapAdminPassword,
     });
     const { corsOrigins } = await import('../http/cors');
-    const gateway = createGateway(
+    const streams = await startStreamTrigger({
+      endpoint: dynamo.endpoint,
+      tableName: localName(notarizationsTable),
+      handler: integrator.handler,
+    });
+    stops.push(streams.stop);
+    const server: Server = createGatewayServer(
       {
         authorizer: authorizer.handler,
         groups: {
@@ -119,13 +159,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       { corsOrigins: corsOrigins(), authRatePerMinute: options.authRatePerMinute ?? 60 },
     );
-    const streams = await startStreamTrigger({
-      endpoint: dynamo.endpoint,
-      tableName: localName(notarizationsTable),
-      handler: integrator.handler,
-    });
-    stops.push(streams.stop);
-    const server: Server = createServer((req, res) => void gateway(req, res));
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(options.port, options.host ?? '127.0.0.1', ok);
