@@ -1,5 +1,11 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Hash } from '../core/merkle';
 import type { BatchCommit, CommitOutcome, LogStore, PendingNotarization, TreeHead } from '../ports/log-store';
 import { nodeKey } from '../ports/log-store';
@@ -96,38 +102,41 @@ export class DynamoLogStore implements LogStore {
     }));
   }
 
+  async initialize(empty: TreeHead): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.logTableName,
+          Item: { pk: this.headPk, size: empty.size, rootHash: empty.rootHash, checkpoint: empty.checkpoint },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
     const { head, previousSize } = batch;
     const leafEntries = new Map(batch.entries.map((e, i) => [previousSize + i, e]));
-    const headUpdate =
-      previousSize === 0
-        ? {
-            Put: {
-              TableName: this.logTableName,
-              Item: {
-                pk: this.headPk,
-                size: head.size,
-                rootHash: head.rootHash,
-                checkpoint: head.checkpoint,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          }
-        : {
-            Update: {
-              TableName: this.logTableName,
-              Key: { pk: this.headPk },
-              UpdateExpression: 'SET #s = :size, rootHash = :root, checkpoint = :cp',
-              ConditionExpression: '#s = :previous',
-              ExpressionAttributeNames: { '#s': 'size' },
-              ExpressionAttributeValues: {
-                ':size': head.size,
-                ':root': head.rootHash,
-                ':cp': head.checkpoint,
-                ':previous': previousSize,
-              },
-            },
-          };
+    const headUpdate = {
+      Update: {
+        TableName: this.logTableName,
+        Key: { pk: this.headPk },
+        UpdateExpression: 'SET #s = :size, rootHash = :root, checkpoint = :cp',
+        // From size 0 the head may be the published empty one, or (a log started before that existed) none.
+        ConditionExpression: previousSize === 0 ? 'attribute_not_exists(pk) OR #s = :previous' : '#s = :previous',
+        ExpressionAttributeNames: { '#s': 'size' },
+        ExpressionAttributeValues: {
+          ':size': head.size,
+          ':root': head.rootHash,
+          ':cp': head.checkpoint,
+          ':previous': previousSize,
+        },
+      },
+    };
     const seals = batch.entries.map((e, i) => ({
       Update: {
         TableName: this.notarizationsTableName,

@@ -3,7 +3,7 @@ import { MAX_COMMIT_ITEMS, nodeKey } from '../ports/log-store';
 import type { Signer } from '../ports/signer';
 import { signCheckpoint } from './checkpoint';
 import { entryBytes } from './log-entry';
-import { appendNodes, hashLeaf, type NodeReader, nodesRead, rootHash } from './merkle';
+import { appendNodes, emptyRoot, hashLeaf, type NodeReader, nodesRead, rootHash } from './merkle';
 import { readNodes } from './tree-reads';
 
 export interface IntegrationResult {
@@ -42,8 +42,20 @@ export class Integrator {
     this.maxBatch = Math.min(options.maxBatch ?? 25, 40);
   }
 
-  /** Integrates until nothing is pending or `deadline` (epoch ms) passes. */
+  /**
+   * Publishes the signed checkpoint of the empty log (size 0, root SHA-256 of
+   * nothing, RFC 9162 §2.1.1) if the log has no head yet, so that a witness
+   * can start from it. Idempotent: a log that has a head is left alone.
+   */
+  async initialize(): Promise<boolean> {
+    if (await this.store.head()) return false;
+    const empty = { origin: this.options.origin, size: 0, rootHash: emptyRoot() };
+    return this.store.initialize({ ...empty, checkpoint: await signCheckpoint(empty, this.signer) });
+  }
+
+  /** Initializes the log if needed, then integrates until nothing is pending or `deadline` (epoch ms) passes. */
   async drain(deadline = Number.POSITIVE_INFINITY): Promise<IntegrationResult> {
+    await this.initialize();
     let sealed = 0;
     let conflicts = 0;
     let treeSize = (await this.store.head())?.size ?? 0;

@@ -35,6 +35,8 @@ export type CommitOutcome =
 
 export interface LogStore {
   head(): Promise<TreeHead | undefined>;
+  /** Publishes the head of the empty log, unless the log has a head already; true if this call wrote it. */
+  initialize(empty: TreeHead): Promise<boolean>;
   /** Hashes of the requested perfect-subtree nodes, keyed `level/index`. */
   readNodes(coordinates: readonly (readonly [number, number])[]): Promise<Map<string, Hash>>;
   /** The entry bytes of the leaf at `index`. */
@@ -43,7 +45,7 @@ export interface LogStore {
   pending(limit: number): Promise<readonly PendingNotarization[]>;
   /**
    * Appends a batch atomically: the nodes, the new head (only if the head is
-   * still at `previousSize`) and every notarization marked sealed with its
+   * still at `previousSize`, or absent when that is 0) and every notarization marked sealed with its
    * index (only if it has none yet). All of it lands, or none of it.
    */
   commit(batch: BatchCommit): Promise<CommitOutcome>;

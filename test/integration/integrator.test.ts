@@ -85,6 +85,30 @@ describe('integrator (DynamoDB Local)', () => {
     log = await freshLog();
   });
 
+  it('publishes a signed checkpoint of the empty log before anything is logged, once', async () => {
+    const empty = await freshLog();
+    await expect(empty.transparency.checkpoint()).rejects.toMatchObject({ code: 'log_empty' });
+    const integrator = new Integrator(empty.store, empty.signer, { origin: ORIGIN });
+    expect(await integrator.drain()).toMatchObject({ sealed: 0, treeSize: 0 });
+    const key = parseVerifierKey((await empty.transparency.key()).verifierKey);
+    const note = await empty.transparency.checkpoint();
+    const checkpoint = openCheckpoint(note, key);
+    expect(checkpoint.size).toBe(0);
+    // RFC 9162 §2.1.1: the root of the empty tree is the hash of the empty string.
+    expect(Buffer.from(checkpoint.rootHash).toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+    expect(await integrator.initialize()).toBe(false);
+    expect(await empty.transparency.checkpoint()).toBe(note);
+    // The log grows from it as from any other head.
+    const created = await empty.notarize(3);
+    expect(await integrator.drain()).toMatchObject({ sealed: 3, treeSize: 3 });
+    await expectExactlyOnce(
+      empty,
+      created.map((n) => n.id),
+    );
+  });
+
   it('seals pending notarizations in batches, one signed checkpoint per batch', async () => {
     const created = await log.notarize(30);
     const integrator = new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 8 });
