@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { openCheckpoint } from '../shared/core/checkpoint';
 import { ReceiptError, verifyReceipt } from '../shared/core/receipt';
 import { NoteError, parseVerifierKey } from '../shared/core/signed-note';
-import { checkGrowth } from '../shared/core/witness';
+import { checkGrowth, parseConsistencyProof } from '../shared/core/witness';
 
 /** Files larger than this get a progress bar while hashing (on a terminal). */
 const PROGRESS_THRESHOLD = 32 * 1024 * 1024;
@@ -115,14 +115,12 @@ log
     const latest = open(latestNote, 'the current');
     if (existsSync(options.state)) {
       const earlier = open(readFileSync(options.state, 'utf8'), 'the saved');
-      let proof: Uint8Array[] = [];
-      if (latest.size > earlier.size) {
-        const body = JSON.parse(
-          await fetchText(`${base}/v1/log/consistency?from=${earlier.size}&to=${latest.size}`),
-        ) as {
-          proof: string[];
-        };
-        proof = body.proof.map((p) => new Uint8Array(Buffer.from(p, 'base64')));
+      let proof: readonly Uint8Array[] = [];
+      // Every tree extends the empty one: from size 0 there is nothing to prove.
+      if (latest.size > earlier.size && earlier.size > 0) {
+        const url = `${base}/v1/log/consistency?from=${earlier.size}&to=${latest.size}`;
+        const decoded = parseConsistencyProof(await fetchText(url), earlier.size, latest.size);
+        proof = decoded ?? fail(`the consistency proof from ${url} is malformed`);
       }
       const verdict = checkGrowth(earlier, latest, proof);
       if (!verdict.ok) fail(verdict.reason);

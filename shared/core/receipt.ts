@@ -1,7 +1,9 @@
+import canonicalize from 'canonicalize';
 import { z } from 'zod';
+import { decodeCanonicalBase64 } from './base64';
 import { openCheckpoint } from './checkpoint';
 import type { LogEntry } from './log-entry';
-import { hashLeaf, verifyInclusion } from './merkle';
+import { HASH_SIZE, hashLeaf, verifyInclusion } from './merkle';
 import { NoteError, parseVerifierKey } from './signed-note';
 
 /**
@@ -19,12 +21,13 @@ export const receiptSchema = z.object({
 
 export type Receipt = z.infer<typeof receiptSchema>;
 
-const entrySchema = z.object({
+/** Exactly the fields of a v1 notarization entry: anything else was not written by Stempel. */
+const entrySchema = z.strictObject({
   v: z.literal(1),
-  id: z.string(),
+  id: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  receivedAt: z.string(),
-  owner: z.string(),
+  receivedAt: z.iso.datetime(),
+  owner: z.string().min(1),
 });
 
 /** Which check failed, so a verifier can say exactly why a receipt is refused. */
@@ -70,6 +73,9 @@ export function verifyReceipt(
   } catch {
     throw new ReceiptError('malformed_receipt', 'the receipt entry is not JSON');
   }
+  // The leaf is exactly the RFC 8785 form: no duplicate keys, no other spelling of the same entry.
+  if (canonicalize(entryJson) !== receipt.entry)
+    throw new ReceiptError('malformed_receipt', 'the receipt entry is not RFC 8785 canonical JSON');
   const entry = entrySchema.safeParse(entryJson);
   if (!entry.success)
     throw new ReceiptError('malformed_receipt', 'the receipt entry is not a notarization entry');
@@ -92,21 +98,13 @@ export function verifyReceipt(
       `the receipt's tree size ${receipt.treeSize} is not the checkpoint's ${checkpoint.size}`,
     );
   }
-  const proof = receipt.inclusionProof.map((h) => Buffer.from(h, 'base64'));
   // Only canonical base64: otherwise the unused bits of the last character make one proof many receipts.
-  if (proof.some((h, i) => h.toString('base64') !== receipt.inclusionProof[i])) {
+  const proof = receipt.inclusionProof.map((h) => decodeCanonicalBase64(h, HASH_SIZE));
+  if (proof.some((h) => h === undefined)) {
     throw new ReceiptError('malformed_receipt', 'the inclusion proof is not canonical base64');
   }
   const leaf = hashLeaf(new TextEncoder().encode(receipt.entry));
-  if (
-    !verifyInclusion(
-      receipt.index,
-      receipt.treeSize,
-      leaf,
-      proof.map((h) => new Uint8Array(h)),
-      checkpoint.rootHash,
-    )
-  ) {
+  if (!verifyInclusion(receipt.index, receipt.treeSize, leaf, proof as Uint8Array[], checkpoint.rootHash)) {
     throw new ReceiptError('inclusion', 'the inclusion proof does not lead to the signed root hash');
   }
   return {

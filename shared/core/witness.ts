@@ -1,5 +1,6 @@
+import { decodeCanonicalBase64 } from './base64';
 import type { Checkpoint } from './checkpoint';
-import { verifyConsistency } from './merkle';
+import { emptyRoot, HASH_SIZE, verifyConsistency } from './merkle';
 
 export type GrowthVerdict =
   | { readonly ok: true; readonly grewBy: number }
@@ -21,6 +22,8 @@ export function checkGrowth(
     return { ok: false, reason: `origin changed from ${earlier.origin} to ${later.origin}` };
   if (later.size < earlier.size)
     return { ok: false, reason: `the log shrank from ${earlier.size} to ${later.size} entries` };
+  if (earlier.size === 0 && !same(earlier.rootHash, emptyRoot()))
+    return { ok: false, reason: 'the checkpoint of the empty log has a root other than the empty hash' };
   if (later.size === earlier.size) {
     return same(earlier.rootHash, later.rootHash)
       ? { ok: true, grewBy: 0 }
@@ -33,4 +36,23 @@ export function checkGrowth(
     };
   }
   return { ok: true, grewBy: later.size - earlier.size };
+}
+
+/**
+ * The hashes of a `GET /v1/log/consistency` answer for exactly `from`→`to`,
+ * or undefined unless it is that JSON object with canonical base64 SHA-256
+ * hashes: a lenient decoder would let many byte strings stand for one proof.
+ */
+export function parseConsistencyProof(json: string, from: number, to: number): Uint8Array[] | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { from: f, to: t, proof } = body as Record<string, unknown>;
+  if (f !== from || t !== to || !Array.isArray(proof)) return undefined;
+  const hashes = proof.map((p) => decodeCanonicalBase64(p, HASH_SIZE));
+  return hashes.every((h) => h !== undefined) ? (hashes as Uint8Array[]) : undefined;
 }

@@ -14,16 +14,20 @@ const signerPair = (): Signer => {
   return { sign: async (m) => new Uint8Array(sign(null, m, privateKey)), publicKey: async () => raw };
 };
 
-/** A small log of `n` entries and the receipt of entry `index`. */
-async function makeReceipt(n: number, index: number, signer: Signer) {
-  const entries = Array.from({ length: n }, (_, i) =>
-    entryBytes({
+/**
+ * A small log of `n` entries and the receipt of entry `index`; `respell`
+ * rewrites that entry's bytes before it is logged (a log that was not Stempel's).
+ */
+async function makeReceipt(n: number, index: number, signer: Signer, respell = (entry: string) => entry) {
+  const entries = Array.from({ length: n }, (_, i) => {
+    const entry = entryBytes({
       id: randomUUID(),
       sha256: i.toString(16).padStart(64, '0'),
       receivedAt: '2026-01-01T00:00:00.000Z',
       owner: 'u1',
-    }),
-  );
+    });
+    return i === index ? respell(entry) : entry;
+  });
   const nodes = new Map<string, Uint8Array>();
   const read: NodeReader = (l, i) => nodes.get(`${l}/${i}`) as Uint8Array;
   for (const [l, i, h] of appendNodes(
@@ -88,13 +92,30 @@ describe('receipts', async () => {
     expect(failure(() => verifyReceipt(sha256, resigned, key))).toBe('signature');
     expect(
       failure(() =>
-        verifyReceipt(sha256, { ...receipt, entry: receipt.entry.replace('"v":1', '"v":1 ') }, key),
+        verifyReceipt(
+          sha256,
+          { ...receipt, entry: receipt.entry.replace('"owner":"u1"', '"owner":"u2"') },
+          key,
+        ),
       ),
     ).toBe('inclusion');
     expect(failure(() => verifyReceipt(sha256, { ...receipt, checkpoint: undefined }, key))).toBe(
       'malformed_receipt',
     );
     expect(failure(() => verifyReceipt(sha256, 'not a receipt', key))).toBe('malformed_receipt');
+  });
+
+  it.each([
+    ['whitespace', (e: string) => e.replace('"v":1', '"v": 1')],
+    ['keys out of order', (e: string) => `{"v":1,${e.slice(1, -7)}}`],
+    ['a duplicate key', (e: string) => e.replace('"owner":"u1"', '"owner":"u1","owner":"u1"')],
+    ['an extra key', (e: string) => e.replace('"v":1', '"v":1,"x":"y"')],
+    ['an escaped character', (e: string) => e.replace('"u1"', '"\\u0075\\u0031"')],
+    ['a receivedAt that is no time', (e: string) => e.replace('2026-01-01T00:00:00.000Z', 'yesterday')],
+  ])('refuses an entry with %s, even when a signed log holds it', async (_label, respell) => {
+    const odd = await makeReceipt(5, 2, signer, respell);
+    expect(odd.receipt.entry).not.toBe((await makeReceipt(5, 2, signer)).receipt.entry);
+    expect(failure(() => verifyReceipt(odd.sha256, odd.receipt, key))).toBe('malformed_receipt');
   });
 
   it('rejects the receipt altered in any single byte of its JSON', () => {
