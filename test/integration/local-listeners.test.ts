@@ -117,6 +117,15 @@ describe.runIf(process.platform === 'linux')('the local runtime keeps to this ma
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
+  it('publishes the signed checkpoint of the empty log as it starts', async () => {
+    const res = await fetch(`${runtime?.url}/v1/log/checkpoint`);
+    expect(res.status).toBe(200);
+    const [origin, size, root] = (await res.text()).split('\n');
+    expect(origin).toBeTruthy();
+    expect(size).toBe('0');
+    expect(root).toBe('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=');
+  });
+
   it('parses ss addresses', () => {
     expect(splitAddress('127.0.0.1:8000')).toEqual({ address: '127.0.0.1', port: 8000 });
     expect(splitAddress('[::ffff:127.0.0.1]:8000')).toEqual({ address: '::ffff:127.0.0.1', port: 8000 });
