@@ -7,7 +7,15 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import {
+  AccountRootPrincipal,
+  AnyPrincipal,
+  Effect,
+  type IRole,
+  PolicyDocument,
+  PolicyStatement,
+} from 'aws-cdk-lib/aws-iam';
+import { Key, type KeyProps, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -28,6 +36,35 @@ const STREAM_VIEW: Record<NonNullable<TableDefinition['stream']>, StreamViewType
 const stringKey = (name: string) => ({ name, type: AttributeType.STRING });
 
 /**
+ * What the account may do with a restricted key (the signing keys and the
+ * cursor MAC key) through IAM policies: CloudFormation updates, operators
+ * changing the key policy, disabling the key or scheduling its deletion, and
+ * reading its metadata. This is CDK's key-administrator set (the AWS console's
+ * "key administrators" statement) with kms:Create* narrowed to
+ * kms:CreateAlias, so no IAM policy can mint a grant either. No pattern here
+ * matches a cryptographic operation (Sign, Verify, GenerateMac, VerifyMac,
+ * Encrypt, Decrypt, GenerateDataKey*, ReEncrypt*) or kms:CreateGrant; kms:Get*
+ * and kms:Describe* are what lets IAM policies grant kms:GetPublicKey and
+ * kms:DescribeKey, as before.
+ */
+export const KEY_ADMIN_ACTIONS: readonly string[] = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:Delete*',
+  'kms:Describe*',
+  'kms:Disable*',
+  'kms:Enable*',
+  'kms:Get*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Revoke*',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:Update*',
+];
+
+/**
  * The stateful part of Stempel: KMS keys, the DynamoDB tables and the S3
  * documents bucket built from shared/tables.ts, and the settings parameter.
  * Everything here is retained when the stack is deleted.
@@ -43,9 +80,13 @@ export class StempelData extends Construct {
   readonly tokenKey: Key;
   /** Ed25519 key (SIGN_VERIFY) that signs log checkpoints; its public key is the log's verifier key. */
   readonly logKey: Key;
+  /** HMAC-SHA-256 key (GENERATE_VERIFY_MAC) that signs pagination cursors. */
+  readonly cursorKey: Key;
   readonly settingsParameter: StringParameter;
   private readonly tablesById = new Map<string, Table>();
   private readonly bucketsById = new Map<string, Bucket>();
+  /** Restricted keys, and whether their users have been named (see restrictKeyUse). */
+  private readonly restricted = new Map<Key, boolean>();
 
   constructor(scope: Construct, id: string, props: StempelDataProps) {
     super(scope, id);
@@ -56,19 +97,30 @@ export class StempelData extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Asymmetric keys cannot rotate automatically; rotating means a new key and a new `kid`.
-    this.tokenKey = new Key(this, 'TokenSigningKey', {
+    // Asymmetric and HMAC keys cannot rotate automatically; rotating means a new key (and a new `kid`).
+    this.tokenKey = this.restrictedKey('TokenSigningKey', {
       description: `Stempel ${props.stage}: signs access tokens (Ed25519)`,
       keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
-      removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.logKey = new Key(this, 'LogSigningKey', {
+    this.logKey = this.restrictedKey('LogSigningKey', {
       description: `Stempel ${props.stage}: signs log checkpoints (Ed25519)`,
       keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
-      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.cursorKey = this.restrictedKey('CursorKey', {
+      description: `Stempel ${props.stage}: signs pagination cursors (HMAC-SHA-256)`,
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+    });
+
+    this.node.addValidation({
+      validate: () =>
+        [...this.restricted]
+          .filter(([, done]) => !done)
+          .map(([key]) => `${key.node.path}: no role may use this key; call restrictKeyUse with its users`),
     });
 
     for (const def of tables) this.tablesById.set(def.id, this.createTable(def));
@@ -98,6 +150,48 @@ export class StempelData extends Construct {
     });
   }
 
+  /**
+   * Names the only roles that may perform `actions` with a restricted key: an
+   * Allow for exactly these roles, and a Deny of the same actions for every
+   * other principal (aws:PrincipalArn is the role ARN for a Lambda's
+   * assumed-role session), so no IAM policy, grant or account-root trust can
+   * hand them to anyone else. Only a change of the key policy can, and that
+   * is a PutKeyPolicy event in CloudTrail. Once per key.
+   *
+   * The key policy names the roles, so each key depends on its users' roles;
+   * the roles' own policies name the key, which is fine as long as the roles
+   * themselves never depend on it.
+   *
+   * @example
+   * data.restrictKeyUse(data.tokenKey, ['kms:Sign'], [authRole]);
+   */
+  restrictKeyUse(key: Key, actions: readonly string[], roles: readonly IRole[]): void {
+    if (!this.restricted.has(key)) throw new Error(`${key.node.path} is not a restricted key`);
+    if (this.restricted.get(key)) throw new Error(`${key.node.path}: its users are already named`);
+    if (actions.length === 0 || roles.length === 0)
+      throw new Error(`${key.node.path}: no actions or no roles`);
+    const roleArns = roles.map((r) => r.roleArn);
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'UseByItsRolesOnly',
+        principals: [...roles],
+        actions: [...actions],
+        resources: ['*'],
+      }),
+    );
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyUseByAnyoneElse',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: [...actions],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': roleArns.length === 1 ? roleArns[0] : roleArns } },
+      }),
+    );
+    this.restricted.set(key, true);
+  }
+
   table(def: Pick<TableDefinition, 'id'>): Table {
     const table = this.tablesById.get(def.id);
     if (!table) throw new Error(`no table ${def.id}`);
@@ -113,6 +207,31 @@ export class StempelData extends Construct {
   /** Every table, in the order of shared/tables.ts. */
   get allTables(): readonly { readonly def: TableDefinition; readonly table: Table }[] {
     return tables.map((def) => ({ def, table: this.table(def) }));
+  }
+
+  /**
+   * A retained key with an explicit key policy: administration (and
+   * metadata, public key included) for the account through IAM, and no use
+   * for anyone until restrictKeyUse names its roles. Passing `policy` is what
+   * keeps CDK from adding its default account-root `kms:*` statement.
+   */
+  private restrictedKey(id: string, props: Pick<KeyProps, 'description' | 'keySpec' | 'keyUsage'>): Key {
+    const key = new Key(this, id, {
+      ...props,
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'AdministrationByTheAccount',
+            principals: [new AccountRootPrincipal()],
+            actions: [...KEY_ADMIN_ACTIONS],
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+    this.restricted.set(key, false);
+    return key;
   }
 
   private createTable(def: TableDefinition): Table {

@@ -47,6 +47,11 @@ export interface StempelFunctionProps {
   readonly logRemovalPolicy: RemovalPolicy;
   /** Where failed asynchronous invocations go; only for functions that are invoked asynchronously. */
   readonly deadLetterQueue?: IQueue;
+  /**
+   * What happens to a superseded `currentVersion` (only created when something
+   * asks for it, such as a deployment trigger). CDK's default keeps them all.
+   */
+  readonly versionRemovalPolicy?: RemovalPolicy;
 }
 
 const entry = (name: FunctionName) => fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
@@ -94,6 +99,9 @@ export class StempelFunction extends Construct {
       tracing: Tracing.ACTIVE,
       role: this.role,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.versionRemovalPolicy
+        ? { currentVersionOptions: { removalPolicy: props.versionRemovalPolicy } }
+        : {}),
       logGroup: this.logGroup,
       description: `Stempel ${props.name}`,
       environment: {

@@ -63,6 +63,8 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
   const readSettings = allow(['ssm:GetParameter'], [data.settingsParameter.parameterArn]);
   // Receipts, checkpoints and proofs: the head and leaves (GetItem) and tree nodes (BatchGetItem).
   const readLog = dynamo(['GetItem', 'BatchGetItem'], [log.tableArn]);
+  // Signing and checking pagination cursors (the key policy allows these two roles and no one else).
+  const macCursors = allow(['kms:GenerateMac', 'kms:VerifyMac'], [data.cursorKey.keyArn]);
 
   return {
     authorizer: [
@@ -87,6 +89,7 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       dynamo(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], [identity.tableArn]),
       dynamo(['Query'], [identity.tableArn, indexArn(identity, identityTable, 'byList')]),
       tableKeyForWriters,
+      macCursors,
       readSettings,
     ],
     notarizations: [
@@ -104,6 +107,7 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       ),
       readLog,
       tableKeyForWriters,
+      macCursors,
       readSettings,
     ],
     log: [readLog, tableKeyForReaders, allow(['kms:GetPublicKey'], [data.logKey.keyArn]), readSettings],
@@ -146,3 +150,22 @@ export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];
 
 /** Functions that get STEMPEL_LOG_KMS_KEY_ID: the one that signs checkpoints and the one that publishes its key. */
 export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator'];
+
+/** Functions that get STEMPEL_CURSOR_KMS_KEY_ID: the ones that list with signed pagination cursors. */
+export const CURSOR_KEY_ENV: readonly FunctionName[] = ['users', 'notarizations'];
+
+/**
+ * The only functions whose roles may use each restricted key, and for what:
+ * the key policy allows these actions to exactly these roles and denies them
+ * to every other principal, whatever its IAM policies say (see
+ * StempelData.restrictKeyUse). The IAM statements above still name the same
+ * actions, so each function's policy lists everything it does.
+ */
+export const KEY_USERS = {
+  tokenKey: { actions: ['kms:Sign'], functions: ['auth'] },
+  logKey: { actions: ['kms:Sign'], functions: ['integrator'] },
+  cursorKey: { actions: ['kms:GenerateMac', 'kms:VerifyMac'], functions: CURSOR_KEY_ENV },
+} as const satisfies Record<
+  'tokenKey' | 'logKey' | 'cursorKey',
+  { readonly actions: readonly string[]; readonly functions: readonly FunctionName[] }
+>;

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../shared/http/routes';
 import { ENV } from '../shared/runtime/environment';
@@ -8,7 +9,14 @@ import { StempelData } from './data';
 import { type FunctionName, StempelFunction } from './functions';
 import { Integrator } from './integrator';
 import { acknowledgeApiFunction } from './nag';
-import { DATA_KEY_ENV, functionPolicies, LOG_KEY_ENV, TOKEN_KEY_ENV } from './permissions';
+import {
+  CURSOR_KEY_ENV,
+  DATA_KEY_ENV,
+  functionPolicies,
+  KEY_USERS,
+  LOG_KEY_ENV,
+  TOKEN_KEY_ENV,
+} from './permissions';
 import type { StageConfig } from './stage-config';
 import { StempelWaf } from './waf';
 
@@ -61,8 +69,10 @@ export class StempelStack extends Stack {
       ...(TOKEN_KEY_ENV.includes(name) ? { [ENV.tokenKeyId]: data.tokenKey.keyId } : {}),
       ...(LOG_KEY_ENV.includes(name) ? { [ENV.logKeyId]: data.logKey.keyId } : {}),
       ...(DATA_KEY_ENV.includes(name) ? { [ENV.dataKeyId]: data.dataKey.keyId } : {}),
+      ...(CURSOR_KEY_ENV.includes(name) ? { [ENV.cursorKeyId]: data.cursorKey.keyId } : {}),
     });
     const logging = { logRetention: config.logRetention, logRemovalPolicy: config.logRemovalPolicy };
+    const roles = new Map<FunctionName, IRole>();
 
     // Behind API Gateway: the authorizer and one function per route group, invoked synchronously.
     const apiFunction = (name: Exclude<FunctionName, 'integrator'>) => {
@@ -73,6 +83,7 @@ export class StempelStack extends Stack {
         ...logging,
       });
       acknowledgeApiFunction(fn, role);
+      roles.set(name, role);
       return fn;
     };
     const authorizer = apiFunction('authorizer');
@@ -81,13 +92,26 @@ export class StempelStack extends Stack {
       ReturnType<typeof apiFunction>
     >;
 
-    new Integrator(this, 'Integrator', {
+    const integrator = new Integrator(this, 'Integrator', {
       notarizations: data.table(notarizationsTable),
       environment: environment('integrator'),
       statements: policies.integrator,
       ...logging,
       every: Duration.minutes(5),
     });
+    roles.set('integrator', integrator.function.role);
+
+    // Each signing key and the cursor key: usable by the roles of KEY_USERS and denied to everyone else.
+    const role = (name: FunctionName) => {
+      const found = roles.get(name);
+      if (!found) throw new Error(`no function ${name}`);
+      return found;
+    };
+    for (const [key, use] of Object.entries(KEY_USERS) as [
+      keyof typeof KEY_USERS,
+      (typeof KEY_USERS)[keyof typeof KEY_USERS],
+    ][])
+      data.restrictKeyUse(data[key], use.actions, use.functions.map(role));
 
     const api = new StempelApi(this, 'Api', { config, functions, authorizer });
     const waf = new StempelWaf(this, 'Waf', {
@@ -110,6 +134,10 @@ export class StempelStack extends Stack {
     new CfnOutput(this, 'LogSigningKeyId', {
       value: data.logKey.keyId,
       description: 'KMS Ed25519 key that signs log checkpoints (its public key is the verifier key)',
+    });
+    new CfnOutput(this, 'CursorKeyId', {
+      value: data.cursorKey.keyId,
+      description: 'KMS HMAC key that signs pagination cursors',
     });
     new CfnOutput(this, 'SettingsParameterName', { value: data.settingsParameter.parameterName });
     new CfnOutput(this, 'WebAclArn', { value: waf.webAcl.attrArn });

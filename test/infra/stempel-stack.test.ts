@@ -1,4 +1,4 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FIELDS } from '../../lib/api';
 import { SIZING } from '../../lib/functions';
@@ -7,27 +7,23 @@ import { gatewayProblemBody, gatewayProblems } from '../../shared/http/gateway-r
 import { FUNCTION_GROUPS, routeList } from '../../shared/http/routes';
 import { ENV } from '../../shared/runtime/environment';
 import { buckets, tables } from '../../shared/tables';
-import { only, type Resource, resourcesOf, type Synthesized, synthStempel } from './synth';
-
-/** The logical id of the function whose POWERTOOLS_SERVICE_NAME is stempel-<name>. */
-function functionId(template: Template, name: string): string {
-  const found = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).find(
-    ([, r]) =>
-      (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables
-        .POWERTOOLS_SERVICE_NAME === `stempel-${name}`,
-  );
-  if (!found) throw new Error(`no function ${name}`);
-  return found[0];
-}
+import {
+  functionId,
+  only,
+  type Resource,
+  resourcesOf,
+  roleId,
+  type Synthesized,
+  synthStempel,
+} from './synth';
 
 /** All statements of the role of one function, with the role's policies resolved from the template. */
 function statementsOf(template: Template, name: string) {
-  const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, name)] as Resource;
-  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const role = resourcesOf(template, 'AWS::IAM::Role')[roleId] as Resource;
+  const id = roleId(template, name);
+  const role = resourcesOf(template, 'AWS::IAM::Role')[id] as Resource;
   expect(role.Properties.ManagedPolicyArns, `${name} has AWS managed policies`).toBeUndefined();
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === id))
     .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
 }
 
@@ -56,8 +52,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
   }, 180_000);
 
   describe('functions', () => {
-    it('has one function per route group, the authorizer and the integrator', () => {
-      template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length);
+    it('has one function per route group, the authorizer and the integrator (and the trigger provider)', () => {
+      template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 1);
       for (const name of ALL_FUNCTIONS) expect(functionId(template, name)).toBeTruthy();
     });
 
@@ -84,6 +80,11 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
       expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
       expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(name === 'auth');
+      expect(vars[ENV.cursorKeyId]).toEqual(
+        ['users', 'notarizations'].includes(name)
+          ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
+          : undefined,
+      );
     });
 
     it('gives the password-hashing functions at least 512 MB (scrypt N=2^17, r=8 needs 128 MiB)', () => {
@@ -93,7 +94,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
 
     it('keeps every log group for the stage retention', () => {
       const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
-      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 2); // + API access logs and WAF logs
+      // + API access logs, WAF logs and the deployment trigger's provider
+      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 3);
       for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
     });
 
@@ -115,11 +117,62 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       const fn = resourcesOf(template, 'AWS::Lambda::Function')[integrator];
       expect(fn?.Properties.DeadLetterConfig).toEqual({ TargetArn: expect.anything() });
     });
+
+    it('runs the integrator once after each deployment that creates or changes it, and waits for it', () => {
+      const integrator = functionId(template, 'integrator');
+      const trigger = only(template, 'Custom::Trigger');
+      expect(trigger.Properties).toMatchObject({
+        InvocationType: 'RequestResponse', // the deployment fails if the run fails
+        ExecuteOnHandlerChange: true,
+        HandlerArn: { Ref: expect.any(String) },
+      });
+      expect(Number(trigger.Properties.Timeout)).toBeGreaterThan(SIZING.integrator.timeout.toMilliseconds());
+      // The handler is a version of the integrator (a new one whenever its code or configuration changes).
+      const versionId = (trigger.Properties.HandlerArn as { Ref: string }).Ref;
+      const version = resourcesOf(template, 'AWS::Lambda::Version')[versionId];
+      expect(version?.Properties.FunctionName).toEqual({ Ref: integrator });
+      expect(version?.DeletionPolicy).toBe('Delete');
+      // After the whole integrator: function, role, its policy and log group.
+      const integratorParts = Object.keys(template.toJSON().Resources).filter((id) =>
+        id.startsWith('IntegratorFunction'),
+      );
+      expect(trigger.DependsOn).toEqual(expect.arrayContaining(integratorParts));
+    });
+
+    it('lets the trigger provider invoke only integrator versions and log only to its own log group', () => {
+      const trigger = only(template, 'Custom::Trigger');
+      const providerId = (trigger.Properties.ServiceToken as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const provider = resourcesOf(template, 'AWS::Lambda::Function')[providerId] as Resource;
+      const logGroupId = (provider.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+      const roleId = (provider.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const role = resourcesOf(template, 'AWS::IAM::Role')[roleId] as Resource;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = (
+        role.Properties.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction'],
+          Resource: [
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId(template, 'integrator'), 'Arn'] }, ':*']] },
+          ],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        },
+      ]);
+    });
   });
 
   describe('least privilege', () => {
     /** What DynamoDB needs of the data key for a writer (CDK's grantWriteData set, without ReEncrypt). */
     const TABLE_WRITER_KMS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+    /** Signing and checking pagination cursors with the cursor MAC key. */
+    const CURSOR_MAC = ['kms:GenerateMac', 'kms:VerifyMac'];
     const EXPECTED: Record<(typeof ALL_FUNCTIONS)[number], string[]> = {
       authorizer: [
         'dynamodb:GetItem',
@@ -145,6 +198,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
+        ...CURSOR_MAC,
         'ssm:GetParameter',
       ],
       notarizations: [
@@ -154,6 +208,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:Query',
         'dynamodb:Scan',
         ...TABLE_WRITER_KMS,
+        ...CURSOR_MAC,
         'ssm:GetParameter',
       ],
       log: [
@@ -210,14 +265,11 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     });
 
     it('uses the data key only through DynamoDB, and Resource "*" only for X-Ray and ListStreams', () => {
+      const keyOwnUse = ['kms:Sign', 'kms:GetPublicKey', 'kms:GenerateMac', 'kms:VerifyMac'];
       for (const name of ALL_FUNCTIONS) {
         for (const s of statementsOf(template, name)) {
           const actions = ([] as unknown[]).concat(s.Action);
-          if (
-            actions.some(
-              (a) => String(a).startsWith('kms:') && !['kms:Sign', 'kms:GetPublicKey'].includes(String(a)),
-            )
-          ) {
+          if (actions.some((a) => String(a).startsWith('kms:') && !keyOwnUse.includes(String(a)))) {
             // Through DynamoDB, or (auth's TOTP secrets) only with the totp encryption context.
             expect(Object.keys(s.Condition as object)).toEqual(['StringEquals']);
             expect(JSON.stringify(s.Condition)).toMatch(
@@ -449,6 +501,15 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       }
     });
 
+    it('signs pagination cursors with an HMAC-SHA-256 KMS key, retained', () => {
+      const mac = Object.values(resourcesOf(template, 'AWS::KMS::Key')).filter(
+        (k) => k.Properties.KeyUsage === 'GENERATE_VERIFY_MAC',
+      );
+      expect(mac).toHaveLength(1);
+      expect(mac[0]?.Properties.KeySpec).toBe('HMAC_256');
+      expect(mac[0]?.DeletionPolicy).toBe('Retain');
+    });
+
     it('keeps documents in a private, versioned, TLS-only, SSE-KMS bucket with access logs', () => {
       template.hasResource('AWS::S3::Bucket', {
         DeletionPolicy: 'Retain',
@@ -488,10 +549,16 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     });
   });
 
+  it('synthesizes without CDK warnings or errors (acknowledged ones aside)', () => {
+    const annotations = Annotations.fromStack(synthesized.stack);
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+  });
+
   it('outputs the API URL and the key ids', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['ApiUrl', 'DataKeyId', 'TokenSigningKeyId', 'LogSigningKeyId']),
+      expect.arrayContaining(['ApiUrl', 'DataKeyId', 'TokenSigningKeyId', 'LogSigningKeyId', 'CursorKeyId']),
     );
   });
 });

@@ -63,3 +63,44 @@ export function only(template: Template, type: string): Resource {
   if (all.length !== 1 || !all[0]) throw new Error(`expected one ${type}, found ${all.length}`);
   return all[0];
 }
+
+/** The logical id of the function whose POWERTOOLS_SERVICE_NAME is stempel-<name>. */
+export function functionId(template: Template, name: string): string {
+  const found = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).find(
+    ([, r]) =>
+      (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+        ?.POWERTOOLS_SERVICE_NAME === `stempel-${name}`,
+  );
+  if (!found) throw new Error(`no function ${name}`);
+  return found[0];
+}
+
+/** The logical id of the role of the function stempel-<name>. */
+export function roleId(template: Template, name: string): string {
+  const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, name)] as Resource;
+  return (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
+/** Every logical id one resource refers to: Ref, Fn::GetAtt (also inside Fn::Sub strings) and DependsOn. */
+export function referencesOf(resource: unknown): Set<string> {
+  const found = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const inner of v) walk(inner);
+      return;
+    }
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g)) if (m[1]) found.add(m[1]);
+      return;
+    }
+    if (!v || typeof v !== 'object') return;
+    for (const [k, inner] of Object.entries(v)) {
+      if (k === 'Ref' && typeof inner === 'string') found.add(inner);
+      else if (k === 'Fn::GetAtt' && Array.isArray(inner)) found.add(String(inner[0]));
+      else if (k === 'DependsOn') for (const d of ([] as unknown[]).concat(inner)) found.add(String(d));
+      else walk(inner);
+    }
+  };
+  walk(resource);
+  return found;
+}
