@@ -1,5 +1,5 @@
 import { bootstrapAdmin } from '../shared/core/bootstrap-admin';
-import { identity } from '../shared/runtime/services';
+import { identity } from '../shared/runtime/users';
 
 /**
  * Creates the first admin of a deployed stack (IDENTITY_TABLE from the stack

@@ -1,6 +1,8 @@
 import { httpHandler } from '../shared/http/handler';
 import { noContent, ok } from '../shared/http/results';
-import { authentication, identity, maxBodyBytes } from '../shared/runtime/services';
+import { authentication } from '../shared/runtime/auth';
+import { maxBodyBytes } from '../shared/runtime/settings';
+import { identity } from '../shared/runtime/users';
 
 export const handler = httpHandler(
   'auth',

@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { logger } from '../shared/http/observability';
+import { logger } from '../shared/http/logger';
 import { toAuthorizerContext } from '../shared/http/principal';
-import { authentication } from '../shared/runtime/services';
+import { authorizer } from '../shared/runtime/authorizer';
 
 /**
  * REST API TOKEN authorizer. Throwing "Unauthorized" makes API Gateway answer
@@ -13,7 +13,7 @@ import { authentication } from '../shared/runtime/services';
 export const handler = middy<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const principal = await authentication().authorize(event.authorizationToken);
+    const principal = await authorizer().authorize(event.authorizationToken);
     if (!principal) throw new Error('Unauthorized');
     return {
       principalId: principal.userId,

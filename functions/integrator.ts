@@ -5,7 +5,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { logger, metrics, tracer } from '../shared/http/observability';
-import { integrator } from '../shared/runtime/services';
+import { integrator } from '../shared/runtime/log';
 
 /** Leave this much of the invocation for the last commit to finish. */
 const SAFETY_MARGIN_MS = 10_000;

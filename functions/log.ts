@@ -1,6 +1,7 @@
 import { httpHandler } from '../shared/http/handler';
 import { ok } from '../shared/http/results';
-import { maxBodyBytes, transparency } from '../shared/runtime/services';
+import { transparency } from '../shared/runtime/log';
+import { maxBodyBytes } from '../shared/runtime/settings';
 
 export const handler = httpHandler(
   'log',

@@ -1,6 +1,8 @@
 import { httpHandler } from '../shared/http/handler';
 import { created, ok } from '../shared/http/results';
-import { maxBodyBytes, notary, transparency } from '../shared/runtime/services';
+import { transparency } from '../shared/runtime/log';
+import { notary } from '../shared/runtime/notary';
+import { maxBodyBytes } from '../shared/runtime/settings';
 
 export const handler = httpHandler(
   'notarizations',

@@ -1,7 +1,8 @@
 import { checkHealth } from '../shared/core/health';
 import { httpHandler } from '../shared/http/handler';
 import { openApiDocument } from '../shared/http/openapi';
-import { healthChecks, maxBodyBytes } from '../shared/runtime/services';
+import { healthChecks } from '../shared/runtime/health';
+import { maxBodyBytes } from '../shared/runtime/settings';
 
 export const handler = httpHandler(
   'public',

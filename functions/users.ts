@@ -1,6 +1,7 @@
 import { httpHandler } from '../shared/http/handler';
 import { created, noContent, ok } from '../shared/http/results';
-import { identity, maxBodyBytes } from '../shared/runtime/services';
+import { maxBodyBytes } from '../shared/runtime/settings';
+import { identity } from '../shared/runtime/users';
 
 export const handler = httpHandler(
   'users',

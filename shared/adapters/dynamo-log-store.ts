@@ -127,7 +127,8 @@ export class DynamoLogStore implements LogStore {
         Key: { pk: this.headPk },
         UpdateExpression: 'SET #s = :size, rootHash = :root, checkpoint = :cp',
         // From size 0 the head may be the published empty one, or (a log started before that existed) none.
-        ConditionExpression: previousSize === 0 ? 'attribute_not_exists(pk) OR #s = :previous' : '#s = :previous',
+        ConditionExpression:
+          previousSize === 0 ? 'attribute_not_exists(pk) OR #s = :previous' : '#s = :previous',
         ExpressionAttributeNames: { '#s': 'size' },
         ExpressionAttributeValues: {
           ':size': head.size,

@@ -7,13 +7,12 @@ import { dynamoDocumentClient } from './dynamo-client';
 const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
 /** A spent refresh token of the family, in the session's partition: a replay of it revokes the family. */
 const spentKey = (id: string, tokenHash: string) => ({ pk: `SESSION#${id}`, sk: `SPENT#${tokenHash}` });
-const revokedKey = (tokenId: string) => ({ pk: `REVOKED#${tokenId}`, sk: 'REVOKED' });
 /** Kept a day past its end, for forensics, then removed by the table's TTL. */
 const TTL_GRACE_SECONDS = 24 * 3600;
 
 /**
- * Refresh-token families and the access-token deny-list in the identity
- * table; both expire through the table's TTL attribute `expiresAt`.
+ * Refresh-token families, and the hashes of their spent refresh tokens, in the
+ * identity table; both expire through the table's TTL attribute `expiresAt`.
  */
 export class DynamoSessionStore implements SessionStore {
   constructor(
@@ -135,21 +134,5 @@ export class DynamoSessionStore implements SessionStore {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
-  }
-
-  async revokeAccessToken(tokenId: string, expiresAt: number): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...revokedKey(tokenId), expiresAt: expiresAt + TTL_GRACE_SECONDS },
-      }),
-    );
-  }
-
-  async isAccessTokenRevoked(tokenId: string): Promise<boolean> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: revokedKey(tokenId), ConsistentRead: true }),
-    );
-    return Item !== undefined;
   }
 }

@@ -34,7 +34,7 @@ export interface AuthenticationDeps {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly attempts: LoginAttempts;
-  readonly tokens: Pick<AccessTokens, 'issue' | 'verify'>;
+  readonly tokens: Pick<AccessTokens, 'issue'>;
   readonly secrets: SecretBox;
   readonly settings: () => Promise<AuthSettings>;
   readonly now?: () => Date;
@@ -194,49 +194,10 @@ export class Authentication {
     return this.tokensFor(user, sessionId, next);
   }
 
+  /** Revokes the session, which ends every access token it issued (the authorizer reads the session). */
   async logout(principal: Principal): Promise<void> {
-    await Promise.all([
-      this.deps.sessions.revokeAccessToken(principal.tokenId, principal.tokenExpiresAt),
-      this.deps.sessions.revoke(principal.sessionId),
-    ]);
+    await this.deps.sessions.revoke(principal.sessionId);
     this.deps.onEvent?.({ type: 'logout', userId: principal.userId, sessionId: principal.sessionId });
-  }
-
-  /**
-   * The authorizer's decision for a bearer token: the caller, or undefined.
-   * Reads the user, the session and the deny-list on every request, so
-   * revocation, disabling and role changes apply at once.
-   */
-  async authorize(header: string | undefined): Promise<Principal | undefined> {
-    const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header?.trim() ?? '');
-    if (!match?.[1]) return undefined;
-    let claims: Awaited<ReturnType<AccessTokens['verify']>>;
-    try {
-      claims = await this.deps.tokens.verify(match[1]);
-    } catch (err) {
-      if (err instanceof StempelError) return undefined;
-      throw err;
-    }
-    const [user, session, revoked] = await Promise.all([
-      this.deps.users.getById(claims.userId),
-      this.deps.sessions.get(claims.sessionId),
-      this.deps.sessions.isAccessTokenRevoked(claims.tokenId),
-    ]);
-    const nowS = Math.floor(this.now().getTime() / 1000);
-    if (!user || user.disabled || revoked) return undefined;
-    if (!session || session.revoked || session.userId !== user.id || nowS >= session.absoluteExpiresAt) {
-      return undefined;
-    }
-    // A disable or a password change moves the version on: every session but the changer's is void.
-    if (session.credentialVersion !== user.credentialVersion) return undefined;
-    return {
-      userId: user.id,
-      roles: user.roles,
-      mustChangePassword: user.mustChangePassword,
-      tokenId: claims.tokenId,
-      tokenExpiresAt: claims.expiresAt,
-      sessionId: claims.sessionId,
-    };
   }
 
   /** Starts TOTP enrolment: a new secret, shown once; 2FA is on only after confirmOtp. */

@@ -1,11 +1,9 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { COMMON_LONG_PASSWORDS } from './common-passwords';
 import { StempelError } from './errors';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-limits';
 
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 256;
-
-// ~49k passwords seen most often in breaches, bundled with zxcvbn-ts.
-const common = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+// zxcvbn-ts's ~49k passwords seen most often in breaches, less those the length rule refuses anyway.
+const common = new Set(COMMON_LONG_PASSWORDS);
 
 /** OWASP ASVS 2.1: length, not the username, not a commonly breached password. */
 export function assertPasswordAcceptable(password: string, username: string): void {

@@ -116,7 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Imported only now: the handlers read the environment configured above.
     const [
       { bootstrapAdmin },
-      services,
+      identityRoot,
       authorizer,
       auth,
       users,
@@ -126,7 +126,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       integrator,
     ] = await Promise.all([
       import('../core/bootstrap-admin'),
-      import('../runtime/services'),
+      import('../runtime/users'),
       import('../../functions/authorizer'),
       import('../../functions/auth'),
       import('../../functions/users'),
@@ -135,7 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       import('../../functions/public'),
       import('../../functions/integrator'),
     ]);
-    const bootstrap = await bootstrapAdmin(services.identity(), {
+    const bootstrap = await bootstrapAdmin(identityRoot.identity(), {
       username: options.bootstrapAdminUsername ?? 'admin',
       password: options.bootstrapAdminPassword,
     });

@@ -35,7 +35,4 @@ export interface SessionStore {
   revoke(id: string): Promise<void>;
   /** Binds the session to a new credential version (the password change it made); false if it is gone or revoked. */
   rebind(id: string, credentialVersion: number): Promise<boolean>;
-  /** Deny-lists one access token until it would have expired anyway. */
-  revokeAccessToken(tokenId: string, expiresAt: number): Promise<void>;
-  isAccessTokenRevoked(tokenId: string): Promise<boolean>;
 }

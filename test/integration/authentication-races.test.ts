@@ -13,6 +13,7 @@ import { LocalSecretBox } from '../../shared/adapters/local-secret-box';
 import { LocalSigner } from '../../shared/adapters/local-signer';
 import { AccessTokens } from '../../shared/core/access-tokens';
 import { Authentication, type AuthenticationDeps } from '../../shared/core/authentication';
+import { Authorizer } from '../../shared/core/authorizer';
 import { Cursors } from '../../shared/core/cursors';
 import { Identity } from '../../shared/core/identity';
 import type { UserStore } from '../../shared/ports/user-store';
@@ -57,6 +58,7 @@ const auth = (overrides: Partial<AuthenticationDeps> = {}) =>
     ...overrides,
   });
 
+const authorizer = new Authorizer({ users, sessions, tokens });
 const IP = '192.0.2.10';
 
 async function newUser() {
@@ -92,7 +94,7 @@ describe('a login in flight while the credentials change', () => {
   it('is refused when a password change lands between its read and its password check', async () => {
     const { user, username, password } = await newUser();
     const first = await auth().login(username, password, undefined, IP);
-    const changer = await auth().authorize(`Bearer ${first.accessToken}`);
+    const changer = await authorizer.authorize(`Bearer ${first.accessToken}`);
     if (!changer) throw new Error('the first session should be valid');
 
     const racing = auth({
@@ -106,7 +108,7 @@ describe('a login in flight while the credentials change', () => {
     // The failure still counts: a raced success must not clear the lockout.
     expect(await failuresCounted(username, IP)).toBe(1);
     // The session that changed the password lives on; the new password works.
-    expect((await auth().authorize(`Bearer ${first.accessToken}`))?.userId).toBe(user.id);
+    expect((await authorizer.authorize(`Bearer ${first.accessToken}`))?.userId).toBe(user.id);
     expect((await auth().refresh(first.refreshToken)).accessToken).toBeTruthy();
     await expect(auth().login(username, 'a-brand-new-passphrase-9', undefined, IP)).resolves.toMatchObject({
       tokenType: 'Bearer',
@@ -134,7 +136,7 @@ describe('a login in flight while the credentials change', () => {
     const pair = await auth().login(username, password, undefined, IP);
     await identity.setDisabled(user.id, true);
     await identity.setDisabled(user.id, false);
-    expect(await auth().authorize(`Bearer ${pair.accessToken}`)).toBeUndefined();
+    expect(await authorizer.authorize(`Bearer ${pair.accessToken}`)).toBeUndefined();
     await expect(auth().refresh(pair.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
   });
 });
@@ -147,7 +149,7 @@ describe('refresh tokens', () => {
     const forged = `${sessionId}.${randomBytes(32).toString('base64url')}`;
     await expect(auth().refresh(forged)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
     // The owner's family is intact.
-    expect(await auth().authorize(`Bearer ${pair.accessToken}`)).toBeDefined();
+    expect(await authorizer.authorize(`Bearer ${pair.accessToken}`)).toBeDefined();
     const next = await auth().refresh(pair.refreshToken);
     expect(next.refreshToken).not.toBe(pair.refreshToken);
   });
@@ -158,7 +160,7 @@ describe('refresh tokens', () => {
     const next = await auth().refresh(pair.refreshToken);
     await expect(auth().refresh(pair.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
     await expect(auth().refresh(next.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
-    expect(await auth().authorize(`Bearer ${next.accessToken}`)).toBeUndefined();
+    expect(await authorizer.authorize(`Bearer ${next.accessToken}`)).toBeUndefined();
   });
 });
 

@@ -5,7 +5,9 @@ import { handler as authorizer } from '../../functions/authorizer';
 import { handler as notarizations } from '../../functions/notarizations';
 import type { Principal } from '../../shared/core/roles';
 import { toAuthorizerContext } from '../../shared/http/principal';
-import { accessTokens, authentication, identity } from '../../shared/runtime/services';
+import { authentication } from '../../shared/runtime/auth';
+import { accessTokens } from '../../shared/runtime/tokens';
+import { identity } from '../../shared/runtime/users';
 
 const context = {
   awsRequestId: randomUUID(),

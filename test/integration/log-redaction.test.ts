@@ -6,7 +6,8 @@ import { handler as auth } from '../../functions/auth';
 import { handler as authorizer } from '../../functions/authorizer';
 import { logger } from '../../shared/http/observability';
 import { toAuthorizerContext } from '../../shared/http/principal';
-import { authentication, identity } from '../../shared/runtime/services';
+import { authorizer as authorizerRoot } from '../../shared/runtime/authorizer';
+import { identity } from '../../shared/runtime/users';
 
 const context = {
   awsRequestId: randomUUID(),
@@ -21,7 +22,7 @@ const originalErrWrite = process.stderr.write.bind(process.stderr);
 async function invoke(resource: string, body: unknown, token?: string) {
   let authorizerContext: Record<string, string> | null = null;
   if (token) {
-    const principal = await authentication().authorize(`Bearer ${token}`);
+    const principal = await authorizerRoot().authorize(`Bearer ${token}`);
     authorizerContext = principal ? toAuthorizerContext(principal) : null;
     await authorizer(
       { type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: 'arn:x' },

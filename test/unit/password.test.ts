@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { longCommonPasswords } from '../../bin/generate-common-passwords';
+import { COMMON_LONG_PASSWORDS } from '../../shared/core/common-passwords';
 import { StempelError } from '../../shared/core/errors';
 import { hashPassword, verifyPassword } from '../../shared/core/password-hash';
 import { assertPasswordAcceptable } from '../../shared/core/password-policy';
@@ -57,5 +59,18 @@ describe('password policy', () => {
   it('counts characters, not UTF-16 units', () => {
     expect(problems('🔏'.repeat(11))).toContain('must be at least 12 characters');
     expect(problems('🔏'.repeat(12))).toEqual([]);
+  });
+});
+
+describe('the bundled list of common passwords', () => {
+  it('is exactly the library list less what the length rule refuses (npm run generate:passwords after an update)', () => {
+    expect(COMMON_LONG_PASSWORDS).toEqual(longCommonPasswords());
+    expect(COMMON_LONG_PASSWORDS.length).toBeGreaterThan(100);
+  });
+
+  it('refuses every one of them, in any letter case', () => {
+    for (const common of COMMON_LONG_PASSWORDS) {
+      expect(() => assertPasswordAcceptable(common.toUpperCase(), 'someone')).toThrow(/too common/);
+    }
   });
 });

@@ -1,0 +1,17 @@
+import { DynamoLogStore } from '../adapters/dynamo-log-store';
+import { Integrator } from '../core/integrator';
+import { Transparency } from '../core/transparency';
+import { logSigner } from './keys';
+import { once } from './once';
+import { logOrigin } from './settings';
+
+/** Composition root of the log, integrator and (for receipts) notarizations functions. */
+export const logStore = /* @__PURE__ */ once(() => new DynamoLogStore());
+
+export const integrator = /* @__PURE__ */ once(
+  async () => new Integrator(logStore(), logSigner(), { origin: await logOrigin() }),
+);
+
+export const transparency = /* @__PURE__ */ once(
+  async () => new Transparency(logStore(), logSigner(), await logOrigin()),
+);
