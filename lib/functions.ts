@@ -7,6 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionGroup } from '../shared/http/routes';
+import { BUNDLING, NODE_OPTIONS } from './bundling';
 import { allow } from './permissions';
 
 /**
@@ -107,18 +108,17 @@ export class StempelFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: `stempel-${props.name}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Stempel',
-        NODE_OPTIONS: '--enable-source-maps', // stack traces point into the TypeScript sources
+        NODE_OPTIONS,
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
-        // Some bundled CommonJS dependencies call require() for Node built-ins.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        target: BUNDLING.target,
+        banner: BUNDLING.banner,
+        mainFields: [...BUNDLING.mainFields],
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
         // Bundle everything, the AWS SDK included, so the deployed code runs the locked versions.
         externalModules: [],
       },
