@@ -16,7 +16,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { gatewayProblemBody, gatewayProblems } from '../shared/http/gateway-responses';
 import { PROBLEM_CONTENT_TYPE } from '../shared/http/problem';
 import { FUNCTION_GROUPS, type FunctionGroup, type RouteDefinition, routeList } from '../shared/http/routes';
@@ -81,7 +81,7 @@ const draft4 = (schema: unknown): unknown => {
 };
 
 /** The API Gateway model of a route's request body, from the same zod schema the handler validates with. */
-export const requestBodySchema = (body: z.ZodType): JsonSchema =>
+export const requestBodySchema = (body: z.ZodMiniType): JsonSchema =>
   draft4(z.toJSONSchema(body, { target: 'draft-04', io: 'input' })) as JsonSchema;
 
 const pathParameters = (route: RouteDefinition): string[] =>

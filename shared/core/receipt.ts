@@ -1,10 +1,16 @@
 import canonicalize from 'canonicalize';
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { decodeCanonicalBase64 } from './base64';
 import { openCheckpoint } from './checkpoint';
 import type { LogEntry } from './log-entry';
 import { HASH_SIZE, hashLeaf, verifyInclusion } from './merkle';
 import { NoteError, parseVerifierKey } from './signed-note';
+
+// zod/mini's only built-in message is "Invalid input"; a malformed receipt is
+// explained with classic zod's English messages. Like classic zod, install them
+// unless a locale is already configured.
+if (!z.config().localeError) z.config(en());
 
 /**
  * A receipt: everything needed, with the document and the log's verifier key,
@@ -12,11 +18,11 @@ import { NoteError, parseVerifierKey } from './signed-note';
  */
 export const receiptSchema = z.object({
   v: z.literal(1),
-  entry: z.string().min(2),
-  index: z.number().int().min(0),
-  treeSize: z.number().int().min(1),
-  inclusionProof: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 hash')),
-  checkpoint: z.string().min(1),
+  entry: z.string().check(z.minLength(2)),
+  index: z.number().check(z.int(), z.minimum(0)),
+  treeSize: z.number().check(z.int(), z.minimum(1)),
+  inclusionProof: z.array(z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 hash'))),
+  checkpoint: z.string().check(z.minLength(1)),
 });
 
 export type Receipt = z.infer<typeof receiptSchema>;
@@ -24,10 +30,10 @@ export type Receipt = z.infer<typeof receiptSchema>;
 /** Exactly the fields of a v1 notarization entry: anything else was not written by Stempel. */
 const entrySchema = z.strictObject({
   v: z.literal(1),
-  id: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  id: z.string().check(z.minLength(1)),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   receivedAt: z.iso.datetime(),
-  owner: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
 });
 
 /** Which check failed, so a verifier can say exactly why a receipt is refused. */

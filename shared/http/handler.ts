@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { StempelError } from '../core/errors';
 import { hasAnyRole, type Principal } from '../core/roles';
 import { corsOrigins } from './cors';
@@ -24,7 +24,7 @@ export interface HttpResult {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodType }
+type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodMiniType }
   ? z.output<S>
   : undefined;
 

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { routeList } from './routes';
 import { problem } from './schemas';
 
 type JsonObject = Record<string, unknown>;
 
-const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonObject => {
+const schemaOf = (schema: z.ZodMiniType, io: 'input' | 'output'): JsonObject => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io,
@@ -14,7 +14,7 @@ const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonObject => {
   return rest;
 };
 
-const parametersOf = (schema: z.ZodType | undefined, location: 'path' | 'query'): JsonObject[] => {
+const parametersOf = (schema: z.ZodMiniType | undefined, location: 'path' | 'query'): JsonObject[] => {
   if (!schema) return [];
   const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({

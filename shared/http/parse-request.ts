@@ -1,15 +1,15 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { type FieldError, StempelError } from '../core/errors';
 import type { RouteDefinition } from './routes';
 
-const toFieldErrors = (error: z.ZodError, prefix: string): FieldError[] =>
+const toFieldErrors = (error: z.core.$ZodError, prefix: string): FieldError[] =>
   error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
 
-function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+function validate(schema: z.ZodMiniType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Role } from '../core/roles';
 import * as s from './schemas';
 
@@ -10,7 +10,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ResponseDefinition {
   readonly description: string;
-  readonly schema?: z.ZodType;
+  readonly schema?: z.ZodMiniType;
   /** Defaults to application/json. */
   readonly contentType?: string;
 }
@@ -25,9 +25,9 @@ export interface RouteDefinition {
   /** Whether a user who must change their password may still call it. */
   readonly duringPasswordChange?: boolean;
   readonly summary: string;
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly params?: z.ZodType;
+  readonly body?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
+  readonly params?: z.ZodMiniType;
   readonly responses: Readonly<Record<number, ResponseDefinition>>;
 }
 
