@@ -13,7 +13,7 @@ import { adminToken, apiUrl, call, createUser } from '../support/http';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
-  run(process.execPath, ['bin/stempel.mjs', ...args], { encoding: 'utf8' }).then(
+  run(process.execPath, ['dist/stempel.mjs', ...args], { encoding: 'utf8' }).then(
     ({ stdout }) => ({ code: 0, out: stdout }),
     (err: { code: number; stdout: string; stderr: string }) => ({
       code: err.code,
