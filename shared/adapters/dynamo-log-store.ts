@@ -142,10 +142,10 @@ export class DynamoLogStore implements LogStore {
       Update: {
         TableName: this.notarizationsTableName,
         Key: notarizationKey(e.notarizationId),
-        UpdateExpression: 'SET #st = :sealed, logIndex = :i REMOVE pending',
+        UpdateExpression: 'SET #st = :sealed, logIndex = :i, sealedAt = :at REMOVE pending',
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(logIndex)',
         ExpressionAttributeNames: { '#st': 'status' },
-        ExpressionAttributeValues: { ':sealed': 'sealed', ':i': previousSize + i },
+        ExpressionAttributeValues: { ':sealed': 'sealed', ':i': previousSize + i, ':at': batch.sealedAt },
       },
     }));
     const nodes = batch.nodes.map(([level, index, hash]) => {

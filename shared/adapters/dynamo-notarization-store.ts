@@ -23,6 +23,7 @@ const toNotarization = (item: Record<string, unknown>): Notarization => ({
   ...(item.name === undefined ? {} : { name: item.name as string }),
   ...(item.metadata === undefined ? {} : { metadata: item.metadata as Record<string, string> }),
   ...(item.logIndex === undefined ? {} : { logIndex: item.logIndex as number }),
+  ...(item.sealedAt === undefined ? {} : { sealedAt: item.sealedAt as string }),
 });
 
 /**

@@ -121,6 +121,6 @@ export class Integrator {
         this.signer,
       ),
     };
-    return { previousSize: size, head, nodes, entries };
+    return { previousSize: size, head, nodes, entries, sealedAt: new Date().toISOString() };
   }
 }

@@ -163,6 +163,7 @@ export const notarization = z.object({
   name: z.optional(z.string()),
   metadata: z.optional(z.record(z.string(), z.string())),
   logIndex: z.optional(integer()),
+  sealedAt: z.optional(z.iso.datetime()),
 });
 
 export const receiptResponse = meta(receiptSchema, {

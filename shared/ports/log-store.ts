@@ -24,6 +24,8 @@ export interface BatchCommit {
   readonly nodes: readonly (readonly [number, number, Hash])[];
   /** The batch's entries in log order; entry i gets index previousSize + i. */
   readonly entries: readonly PendingEntry[];
+  /** RFC 3339 UTC, recorded on every notarization the batch seals. */
+  readonly sealedAt: string;
 }
 
 export type CommitOutcome =

@@ -15,6 +15,8 @@ export interface Notarization {
   readonly metadata?: Readonly<Record<string, string>>;
   /** Position in the Merkle log, once sealed. */
   readonly logIndex?: number;
+  /** RFC 3339 UTC: when the integrator committed it to the log. */
+  readonly sealedAt?: string;
 }
 
 export interface NotarizationStore {
