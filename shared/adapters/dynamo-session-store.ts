@@ -1,18 +1,19 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RotationOutcome, Session, SessionStore } from '../ports/session-store';
 import { identityTable, resourceName } from '../tables';
 import { dynamoDocumentClient } from './dynamo-client';
+import { storedSession, toSession, userKey } from './dynamo-user-store';
 
-const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
-/** A spent refresh token of the family, in the session's partition: a replay of it revokes the family. */
+/** A spent refresh token of a family, in an item of its own: a replay of it revokes the family. */
 const spentKey = (id: string, tokenHash: string) => ({ pk: `SESSION#${id}`, sk: `SPENT#${tokenHash}` });
-/** Kept a day past its end, for forensics, then removed by the table's TTL. */
+/** Kept a day past the session's end, for forensics, then removed by the table's TTL. */
 const TTL_GRACE_SECONDS = 24 * 3600;
 
 /**
- * Refresh-token families, and the hashes of their spent refresh tokens, in the
- * identity table; both expire through the table's TTL attribute `expiresAt`.
+ * Refresh-token families, stored in the `sessions` map of their user's item
+ * (so the authorizer needs one read), and the hashes of their spent refresh
+ * tokens, in items that expire through the table's TTL attribute `expiresAt`.
  */
 export class DynamoSessionStore implements SessionStore {
   constructor(
@@ -20,39 +21,65 @@ export class DynamoSessionStore implements SessionStore {
     private readonly tableName = resourceName(identityTable),
   ) {}
 
-  async create(session: Session): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...sessionKey(session.id),
-          ...session,
-          expiresAt: session.absoluteExpiresAt + TTL_GRACE_SECONDS,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  async create(session: Session, forget: readonly string[]): Promise<boolean> {
+    const names: Record<string, string> = { '#s': session.id };
+    forget.forEach((id, i) => {
+      names[`#f${i}`] = id;
+    });
+    const removes = forget.map((_, i) => `sessions.#f${i}`);
+    const credentialsUnchanged =
+      session.credentialVersion === 0
+        ? '(attribute_not_exists(credentialVersion) OR credentialVersion = :v)'
+        : 'credentialVersion = :v';
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(session.userId),
+          UpdateExpression: `SET sessions.#s = :session${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: `attribute_exists(pk) AND disabled = :false AND ${credentialsUnchanged}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':session': storedSession(session),
+            ':false': false,
+            ':v': session.credentialVersion,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      // A user written before sessions lived in the user item has no map to add to: start one.
+      if ((err as Error).name === 'ValidationException' && forget.length === 0) {
+        return this.startMap(session, credentialsUnchanged);
+      }
+      throw err;
+    }
   }
 
-  async get(id: string): Promise<Session | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: sessionKey(id), ConsistentRead: true }),
-    );
-    if (!Item) return undefined;
-    return {
-      id: Item.id as string,
-      userId: Item.userId as string,
-      currentTokenHash: Item.currentTokenHash as string,
-      createdAt: Item.createdAt as number,
-      idleExpiresAt: Item.idleExpiresAt as number,
-      absoluteExpiresAt: Item.absoluteExpiresAt as number,
-      revoked: Item.revoked as boolean,
-      credentialVersion: (Item.credentialVersion as number | undefined) ?? 0,
-    };
+  private async startMap(session: Session, credentialsUnchanged: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(session.userId),
+          UpdateExpression: 'SET sessions = :sessions',
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(sessions) AND disabled = :false AND ${credentialsUnchanged}`,
+          ExpressionAttributeValues: {
+            ':sessions': { [session.id]: storedSession(session) },
+            ':false': false,
+            ':v': session.credentialVersion,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async rotate(session: Session, newHash: string, idleExpiresAt: number): Promise<RotationOutcome> {
-    const { id, currentTokenHash: expectedHash } = session;
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -60,14 +87,15 @@ export class DynamoSessionStore implements SessionStore {
             {
               Update: {
                 TableName: this.tableName,
-                Key: sessionKey(id),
-                UpdateExpression: 'SET currentTokenHash = :new, idleExpiresAt = :idle',
-                ConditionExpression: 'currentTokenHash = :expected AND revoked = :false',
+                Key: userKey(session.userId),
+                UpdateExpression:
+                  'SET sessions.#s.currentTokenHash = :new, sessions.#s.idleExpiresAt = :idle',
+                ConditionExpression: 'sessions.#s.currentTokenHash = :expected',
+                ExpressionAttributeNames: { '#s': session.id },
                 ExpressionAttributeValues: {
                   ':new': newHash,
                   ':idle': idleExpiresAt,
-                  ':expected': expectedHash,
-                  ':false': false,
+                  ':expected': session.currentTokenHash,
                 },
               },
             },
@@ -75,7 +103,7 @@ export class DynamoSessionStore implements SessionStore {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  ...spentKey(id, expectedHash),
+                  ...spentKey(session.id, session.currentTokenHash),
                   expiresAt: session.absoluteExpiresAt + TTL_GRACE_SECONDS,
                 },
               },
@@ -102,37 +130,19 @@ export class DynamoSessionStore implements SessionStore {
     return Item !== undefined;
   }
 
-  async revoke(id: string): Promise<void> {
+  async revoke(userId: string, id: string): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: sessionKey(id),
-          UpdateExpression: 'SET revoked = :true',
+          Key: userKey(userId),
+          UpdateExpression: 'REMOVE sessions.#s',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':true': true },
+          ExpressionAttributeNames: { '#s': id },
         }),
       );
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err; // gone already: nothing to revoke
-    }
-  }
-
-  async rebind(id: string, credentialVersion: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: sessionKey(id),
-          UpdateExpression: 'SET credentialVersion = :v',
-          ConditionExpression: 'attribute_exists(pk) AND revoked = :false',
-          ExpressionAttributeValues: { ':v': credentialVersion, ':false': false },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
+      if (!(err instanceof ConditionalCheckFailedException)) throw err; // the user is gone, and its sessions with it
     }
   }
 }

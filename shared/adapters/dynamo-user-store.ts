@@ -2,11 +2,12 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
 import type { Page } from '../ports/page';
+import type { Session } from '../ports/session-store';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { identityTable, resourceName } from '../tables';
 import { decodeCursor, dynamoDocumentClient, encodeCursor, putWithReservation } from './dynamo-client';
 
-const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
+export const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
 const usernameKey = (username: string) => ({ pk: `USERNAME#${username}`, sk: 'USERNAME' });
 const LIST_PARTITION = 'USER';
 
@@ -23,7 +24,25 @@ const toRecord = (item: Record<string, unknown>): UserRecord => ({
   ...(item.otpPendingSecret === undefined ? {} : { otpPendingSecret: item.otpPendingSecret as string }),
   ...(item.otpLastStep === undefined ? {} : { otpLastStep: item.otpLastStep as number }),
   credentialVersion: (item.credentialVersion as number | undefined) ?? 0,
+  sessions: Object.fromEntries(
+    Object.entries((item.sessions as Record<string, Record<string, unknown>> | undefined) ?? {}).map(
+      ([id, s]) => [id, toSession(item.id as string, id, s)],
+    ),
+  ),
 });
+
+/** A session as stored inside its user's item: the user id and session id are the item's and the key's. */
+export const toSession = (userId: string, id: string, s: Record<string, unknown>): Session => ({
+  id,
+  userId,
+  currentTokenHash: s.currentTokenHash as string,
+  createdAt: s.createdAt as number,
+  idleExpiresAt: s.idleExpiresAt as number,
+  absoluteExpiresAt: s.absoluteExpiresAt as number,
+  credentialVersion: s.credentialVersion as number,
+});
+
+export const storedSession = ({ id: _id, userId: _userId, ...rest }: Session) => rest;
 
 /** How many enabled admins exist; kept in the same transactions that change them. */
 const ADMIN_COUNTER_KEY = { pk: 'COUNTER#ACTIVE_ADMINS', sk: 'COUNTER' };
@@ -97,7 +116,8 @@ export class DynamoUserStore implements UserStore {
     mustChangePassword: boolean,
     updatedAt: string,
     credentialVersion: number,
-  ): Promise<number> {
+    keep?: Session,
+  ): Promise<void> {
     const next = credentialVersion + 1;
     try {
       await this.db.send(
@@ -105,7 +125,7 @@ export class DynamoUserStore implements UserStore {
           TableName: this.tableName,
           Key: userKey(id),
           UpdateExpression:
-            'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, credentialVersion = :next',
+            'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, credentialVersion = :next, sessions = :kept',
           ConditionExpression:
             credentialVersion === 0
               ? 'attribute_exists(pk) AND (attribute_not_exists(credentialVersion) OR credentialVersion = :v)'
@@ -116,6 +136,7 @@ export class DynamoUserStore implements UserStore {
             ':u': updatedAt,
             ':v': credentialVersion,
             ':next': next,
+            ':kept': keep ? { [keep.id]: { ...storedSession(keep), credentialVersion: next } } : {},
           },
         }),
       );
@@ -124,7 +145,6 @@ export class DynamoUserStore implements UserStore {
       if (!(await this.getById(id))) throw userNotFound();
       throw concurrentUpdate();
     }
-    return next;
   }
 
   async update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord> {

@@ -1,13 +1,14 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { SecretBox } from '../ports/secret-box';
-import type { SessionStore } from '../ports/session-store';
+import type { Session, SessionStore } from '../ports/session-store';
 import type { UserRecord, UserStore } from '../ports/user-store';
 import type { AccessTokens } from './access-tokens';
 import { StempelError } from './errors';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password-hash';
 import { assertPasswordAcceptable } from './password-policy';
 import type { Principal } from './roles';
+import { isLive, MAX_SESSIONS_PER_USER } from './sessions';
 import type { Settings } from './settings';
 import { sourceNetwork } from './source-network';
 import { newTotpSecret, totpStep, totpUri } from './totp';
@@ -63,7 +64,11 @@ const badRefreshToken = () =>
     'The refresh token is invalid, expired or revoked.',
   );
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+/** `<user id>.<session id>.<secret>`: the ids say where the session is kept, the secret proves possession. */
+const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+const refreshTokenFor = (s: Pick<Session, 'userId' | 'id'>) =>
+  `${s.userId}.${s.id}.${randomBytes(32).toString('base64url')}`;
+
 const TOTP_CONTEXT = (userId: string) => ({ userId, purpose: 'totp' });
 
 /**
@@ -113,16 +118,13 @@ export class Authentication {
         return this.fail(user.id, attempt.locked);
       }
     }
+    // The session is added only while the user still has the credentials just verified: a
+    // password change or disable that landed while the password was checked voids this login.
     const session = await this.startSession(user);
-    // A password change or disable that landed while the password was checked voids this login.
-    const current = await this.deps.users.getById(user.id);
-    if (!current || current.disabled || current.credentialVersion !== user.credentialVersion) {
-      await this.deps.sessions.revoke(session.id);
-      return this.fail(user.id, attempt.locked);
-    }
+    if (!session) return this.fail(user.id, attempt.locked);
     await this.clearAttempts(name, source);
     this.deps.onEvent?.({ type: 'login_succeeded', userId: user.id });
-    return this.tokensFor(current, session.id, session.refreshToken);
+    return this.tokensFor(user, session.id, session.refreshToken);
   }
 
   /**
@@ -148,47 +150,46 @@ export class Authentication {
       );
     }
     assertPasswordAcceptable(newPassword, user.username);
-    const version = await this.deps.users.setPassword(
+    // One write: the new password, the next credential version, and only this session kept, bound to it.
+    await this.deps.users.setPassword(
       user.id,
       await hashPassword(newPassword),
       false,
       this.now().toISOString(),
       user.credentialVersion,
+      user.sessions[principal.sessionId],
     );
-    // This session made the change and lives on; had it crashed here, it would merely have ended too.
-    await this.deps.sessions.rebind(principal.sessionId, version);
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
     const match = REFRESH_TOKEN.exec(refreshToken);
     if (!match) throw badRefreshToken();
-    const sessionId = match[1] as string;
-    const session = await this.deps.sessions.get(sessionId);
-    if (!session || session.revoked) throw badRefreshToken();
+    const [, userId = '', sessionId = ''] = match;
+    const user = await this.deps.users.getById(userId);
+    const session = user?.sessions[sessionId];
+    if (!user || !session) throw badRefreshToken();
     const presentedHash = sha256(refreshToken);
     if (!timingSafeEqual(Buffer.from(presentedHash), Buffer.from(session.currentTokenHash))) {
       // A token this family spent came back: someone holds a copy. End the family for everyone.
-      // Anything else is a guess (the session id is no secret) and changes nothing.
+      // Anything else is a guess (user and session ids are no secret) and changes nothing.
       if (await this.deps.sessions.wasSpent(sessionId, presentedHash)) {
-        await this.deps.sessions.revoke(sessionId);
-        this.deps.onEvent?.({ type: 'refresh_token_reused', userId: session.userId, sessionId });
+        await this.deps.sessions.revoke(userId, sessionId);
+        this.deps.onEvent?.({ type: 'refresh_token_reused', userId, sessionId });
       }
       throw badRefreshToken();
     }
     const nowS = Math.floor(this.now().getTime() / 1000);
-    const user = await this.deps.users.getById(session.userId);
-    const expired = nowS >= session.idleExpiresAt || nowS >= session.absoluteExpiresAt;
-    if (!user || user.disabled || expired || session.credentialVersion !== user.credentialVersion) {
-      await this.deps.sessions.revoke(sessionId);
+    if (user.disabled || !isLive(session, user.credentialVersion, nowS)) {
+      await this.deps.sessions.revoke(userId, sessionId);
       throw badRefreshToken();
     }
     const { sessionIdleSeconds } = await this.deps.settings();
-    const next = `${sessionId}.${randomBytes(32).toString('base64url')}`;
+    const next = refreshTokenFor(session);
     const idleExpiresAt = Math.min(nowS + sessionIdleSeconds, session.absoluteExpiresAt);
     if ((await this.deps.sessions.rotate(session, sha256(next), idleExpiresAt)) === 'stale') {
       // Two refreshes raced with one token: treat it as reuse.
-      await this.deps.sessions.revoke(sessionId);
-      this.deps.onEvent?.({ type: 'refresh_token_reused', userId: session.userId, sessionId });
+      await this.deps.sessions.revoke(userId, sessionId);
+      this.deps.onEvent?.({ type: 'refresh_token_reused', userId, sessionId });
       throw badRefreshToken();
     }
     return this.tokensFor(user, sessionId, next);
@@ -196,7 +197,7 @@ export class Authentication {
 
   /** Revokes the session, which ends every access token it issued (the authorizer reads the session). */
   async logout(principal: Principal): Promise<void> {
-    await this.deps.sessions.revoke(principal.sessionId);
+    await this.deps.sessions.revoke(principal.userId, principal.sessionId);
     this.deps.onEvent?.({ type: 'logout', userId: principal.userId, sessionId: principal.sessionId });
   }
 
@@ -287,24 +288,35 @@ export class Authentication {
     return user;
   }
 
-  /** A new refresh-token family bound to the credential version that was just verified. */
+  /**
+   * A new refresh-token family bound to the credential version that was just
+   * verified; undefined if the user's credentials changed meanwhile. Sessions
+   * that ended by time, and the oldest beyond MAX_SESSIONS_PER_USER, are
+   * forgotten in the same write.
+   */
   private async startSession(user: UserRecord) {
     const { sessionIdleSeconds, sessionMaxSeconds } = await this.deps.settings();
     const nowS = Math.floor(this.now().getTime() / 1000);
-    const id = randomUUID();
-    const refreshToken = `${id}.${randomBytes(32).toString('base64url')}`;
     const absoluteExpiresAt = nowS + sessionMaxSeconds;
-    await this.deps.sessions.create({
-      id,
+    const session: Session = {
+      id: randomUUID(),
       userId: user.id,
-      currentTokenHash: sha256(refreshToken),
+      currentTokenHash: '',
       createdAt: this.now().getTime(),
       idleExpiresAt: Math.min(nowS + sessionIdleSeconds, absoluteExpiresAt),
       absoluteExpiresAt,
-      revoked: false,
       credentialVersion: user.credentialVersion,
-    });
-    return { id, refreshToken };
+    };
+    const refreshToken = refreshTokenFor(session);
+    const existing = Object.values(user.sessions).sort((a, b) => b.createdAt - a.createdAt);
+    const forget = existing
+      .filter((s, i) => i >= MAX_SESSIONS_PER_USER - 1 || !isLive(s, user.credentialVersion, nowS))
+      .map((s) => s.id);
+    const created = await this.deps.sessions.create(
+      { ...session, currentTokenHash: sha256(refreshToken) },
+      forget,
+    );
+    return created ? { id: session.id, refreshToken } : undefined;
   }
 
   private async tokensFor(user: UserRecord, sessionId: string, refreshToken: string): Promise<TokenPair> {

@@ -1,4 +1,3 @@
-import type { SessionStore } from '../ports/session-store';
 import type { UserStore } from '../ports/user-store';
 import type { AccessTokens } from './access-tokens';
 import { StempelError } from './errors';
@@ -6,7 +5,6 @@ import type { Principal } from './roles';
 
 export interface AuthorizerDeps {
   readonly users: Pick<UserStore, 'getById'>;
-  readonly sessions: Pick<SessionStore, 'get'>;
   readonly tokens: Pick<AccessTokens, 'verify'>;
   readonly now?: () => Date;
 }
@@ -16,10 +14,12 @@ export interface AuthorizerDeps {
  * undefined. Kept apart from login and refresh so that the authorizer
  * function carries no password hashing, TOTP or password policy.
  *
- * Reads the user and the session on every request (in parallel), so role
- * changes, disabling, password changes and logout apply at once. Logout
- * revokes the session, which ends every access token it issued; no
- * per-token deny-list is needed.
+ * One consistent read per request: the user's item holds its roles, its
+ * disabled flag, its credential version and its live sessions, and every
+ * action that revokes access (logout, password change, disable, role change)
+ * writes that item, so each takes effect at the next request. Logout removes
+ * the session, which ends every access token it issued; no per-token
+ * deny-list is needed.
  */
 export class Authorizer {
   private readonly now: () => Date;
@@ -38,17 +38,14 @@ export class Authorizer {
       if (err instanceof StempelError) return undefined;
       throw err;
     }
-    const [user, session] = await Promise.all([
-      this.deps.users.getById(claims.userId),
-      this.deps.sessions.get(claims.sessionId),
-    ]);
+    const user = await this.deps.users.getById(claims.userId);
+    const session = user?.sessions[claims.sessionId];
+    if (!user || user.disabled || !session) return undefined;
+    // Access tokens outlive the refresh token's idle window by design (≤ their own TTL), not its absolute end.
     const nowS = Math.floor(this.now().getTime() / 1000);
-    if (!user || user.disabled) return undefined;
-    if (!session || session.revoked || session.userId !== user.id || nowS >= session.absoluteExpiresAt) {
+    if (nowS >= session.absoluteExpiresAt || session.credentialVersion !== user.credentialVersion) {
       return undefined;
     }
-    // A disable or a password change moves the version on: every session but the changer's is void.
-    if (session.credentialVersion !== user.credentialVersion) return undefined;
     return {
       userId: user.id,
       roles: user.roles,

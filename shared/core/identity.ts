@@ -64,6 +64,7 @@ export class Identity {
       mustChangePassword,
       disabled: false,
       credentialVersion: 0,
+      sessions: {},
       createdAt: at,
       updatedAt: at,
     };
@@ -102,7 +103,8 @@ export class Identity {
   async setDisabled(id: string, disabled: boolean): Promise<UserView> {
     return this.change(
       id,
-      (u) => (disabled ? { disabled, credentialVersion: u.credentialVersion + 1 } : { disabled }),
+      (u) =>
+        disabled ? { disabled, credentialVersion: u.credentialVersion + 1, sessions: {} } : { disabled },
       (u) => ({ ...u, disabled }),
     );
   }

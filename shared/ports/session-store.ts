@@ -1,4 +1,9 @@
-/** A refresh-token family: created at login, rotated on every refresh, revoked as a whole. */
+/**
+ * A refresh-token family: created at login, rotated on every refresh, ended
+ * as a whole. Kept inside its user's record (see UserRecord.sessions), so
+ * that one read of the user tells the authorizer everything: roles, disabled,
+ * credential version and the session itself. An ended session is gone.
+ */
 export interface Session {
   readonly id: string;
   readonly userId: string;
@@ -10,7 +15,6 @@ export interface Session {
   readonly idleExpiresAt: number;
   /** Epoch seconds. */
   readonly absoluteExpiresAt: number;
-  readonly revoked: boolean;
   /**
    * The user's credential version that was verified to start this session (or
    * that this session itself set by changing the password). The session and
@@ -22,17 +26,21 @@ export interface Session {
 export type RotationOutcome = 'rotated' | 'stale';
 
 export interface SessionStore {
-  create(session: Session): Promise<void>;
-  get(id: string): Promise<Session | undefined>;
+  /**
+   * Adds the session to its user, only while the user exists, is enabled and
+   * still has `session.credentialVersion` (a password change or disable that
+   * landed since the password was checked makes this false and writes
+   * nothing). Forgets the sessions `forget` (expired ones) in the same write.
+   */
+  create(session: Session, forget: readonly string[]): Promise<boolean>;
   /**
    * Swaps the current token hash for `newHash`, only if it is still the one
-   * `session` was read with and the family is not revoked, and remembers the
-   * old one as spent (until the session ends), in one write.
+   * `session` was read with, and remembers the old one as spent (until the
+   * session ends), in one write.
    */
   rotate(session: Session, newHash: string, idleExpiresAt: number): Promise<RotationOutcome>;
   /** Whether `tokenHash` was a refresh token of this family that has been spent. */
   wasSpent(id: string, tokenHash: string): Promise<boolean>;
-  revoke(id: string): Promise<void>;
-  /** Binds the session to a new credential version (the password change it made); false if it is gone or revoked. */
-  rebind(id: string, credentialVersion: number): Promise<boolean>;
+  /** Ends the session (and with it every access token it issued). */
+  revoke(userId: string, id: string): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Role } from '../core/roles';
 import type { Page } from './page';
+import type { Session } from './session-store';
 
 export interface UserRecord {
   readonly id: string;
@@ -24,6 +25,8 @@ export interface UserRecord {
    * user still has that value: a login that raced such a change is void.
    */
   readonly credentialVersion: number;
+  /** The user's live sessions by id (SessionStore writes them). */
+  readonly sessions: Readonly<Record<string, Session>>;
 }
 
 /** Fields an update may set; `null` removes the attribute. */
@@ -34,7 +37,8 @@ export type UserChanges = {
     | 'otpSecret'
     | 'otpPendingSecret'
     | 'otpLastStep'
-    | 'credentialVersion']?: UserRecord[K] | null;
+    | 'credentialVersion'
+    | 'sessions']?: UserRecord[K] | null;
 };
 
 /**
@@ -58,7 +62,8 @@ export interface UserStore {
   /**
    * Sets the password and moves the credential version on from
    * `credentialVersion` (the value the caller verified), which ends every
-   * session of the user. Returns the new version; throws StempelError
+   * session of the user but `keep` (the one that made the change, which is
+   * bound to the new version in the same write). Throws StempelError
    * `concurrent_update` when the version moved meanwhile.
    */
   setPassword(
@@ -67,7 +72,8 @@ export interface UserStore {
     mustChangePassword: boolean,
     updatedAt: string,
     credentialVersion: number,
-  ): Promise<number>;
+    keep?: Session,
+  ): Promise<void>;
   /** Throws StempelError `user_not_found` when the user does not exist. */
   update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord>;
   /** Records an accepted TOTP step; false when that step (or a later one) was used already. */

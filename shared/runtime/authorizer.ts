@@ -1,4 +1,3 @@
-import { DynamoSessionStore } from '../adapters/dynamo-session-store';
 import { DynamoUserStore } from '../adapters/dynamo-user-store';
 import { Authorizer } from '../core/authorizer';
 import { once } from './once';
@@ -9,7 +8,6 @@ export const authorizer = /* @__PURE__ */ once(
   () =>
     new Authorizer({
       users: new DynamoUserStore(),
-      sessions: new DynamoSessionStore(),
       tokens: { verify: (t) => accessTokens().verify(t) },
     }),
 );

@@ -13,7 +13,7 @@ describe('refresh tokens', () => {
   it('rotate on every use; a spent one revokes the whole family', async () => {
     const user = await createUser(['uploader']);
     const first = await loginRaw(user.username, user.password);
-    expect(first.body.refreshToken).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
+    expect(first.body.refreshToken).toMatch(/^[0-9a-f-]{36}\.[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
     const second = await call('POST', '/v1/auth/refresh', {
       body: { refreshToken: first.body.refreshToken },
     });

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
 import { DynamoLoginAttempts } from '../../shared/adapters/dynamo-login-attempts';
@@ -16,6 +16,7 @@ import { Authentication, type AuthenticationDeps } from '../../shared/core/authe
 import { Authorizer } from '../../shared/core/authorizer';
 import { Cursors } from '../../shared/core/cursors';
 import { Identity } from '../../shared/core/identity';
+import { MAX_SESSIONS_PER_USER } from '../../shared/core/sessions';
 import type { UserStore } from '../../shared/ports/user-store';
 import { identityTable, resourceName } from '../../shared/tables';
 
@@ -58,7 +59,7 @@ const auth = (overrides: Partial<AuthenticationDeps> = {}) =>
     ...overrides,
   });
 
-const authorizer = new Authorizer({ users, sessions, tokens });
+const authorizer = new Authorizer({ users, tokens });
 const IP = '192.0.2.10';
 
 async function newUser() {
@@ -221,5 +222,45 @@ describe('lockout', () => {
     expect(await wrong(a, username, IP)).toBe('invalid_credentials');
     await a.login(username, password, undefined, IP);
     expect(await failuresCounted(username, IP)).toBe(0);
+  });
+});
+
+describe('sessions inside the user item', () => {
+  it('authorizes with exactly one read of one item', async () => {
+    const { user, username, password } = await newUser();
+    const pair = await auth().login(username, password, undefined, IP);
+    const reads: string[] = [];
+    const counting = Object.create(users) as UserStore;
+    counting.getById = async (id: string) => {
+      reads.push(id);
+      return users.getById(id);
+    };
+    const principal = await new Authorizer({ users: counting, tokens }).authorize(
+      `Bearer ${pair.accessToken}`,
+    );
+    expect(principal?.userId).toBe(user.id);
+    expect(reads).toEqual([user.id]);
+  });
+
+  it(`keeps at most ${MAX_SESSIONS_PER_USER} sessions per user, ending the oldest`, async () => {
+    const { user, username, password } = await newUser();
+    const first = await auth().login(username, password, undefined, IP);
+    for (let i = 1; i <= MAX_SESSIONS_PER_USER; i++) await auth().login(username, password, undefined, IP);
+    const sessionsNow = (await users.getById(user.id))?.sessions ?? {};
+    expect(Object.keys(sessionsNow)).toHaveLength(MAX_SESSIONS_PER_USER);
+    expect(await authorizer.authorize(`Bearer ${first.accessToken}`)).toBeUndefined();
+  });
+
+  it('starts the session map of a user stored before sessions lived there', async () => {
+    const { user, username, password } = await newUser();
+    await dynamoDocumentClient().send(
+      new UpdateCommand({
+        TableName: resourceName(identityTable),
+        Key: { pk: `USER#${user.id}`, sk: 'USER' },
+        UpdateExpression: 'REMOVE sessions, credentialVersion',
+      }),
+    );
+    const pair = await auth().login(username, password, undefined, IP);
+    expect((await authorizer.authorize(`Bearer ${pair.accessToken}`))?.userId).toBe(user.id);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
+import { DynamoSessionStore } from '../../shared/adapters/dynamo-session-store';
 import { DynamoUserStore } from '../../shared/adapters/dynamo-user-store';
 import { localDynamoClient } from '../../shared/local/local-clients';
 import { createTable } from '../../shared/local/provision';
@@ -16,6 +17,7 @@ const user = (username: string): UserRecord => ({
   mustChangePassword: true,
   disabled: false,
   credentialVersion: 0,
+  sessions: {},
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 });
@@ -59,15 +61,35 @@ describe('DynamoDB user store (DynamoDB Local)', () => {
     await expect(store.list(2, forged)).rejects.toMatchObject({ code: 'invalid_cursor' });
   });
 
-  it('changes a password, moving the credential version on from the one verified', async () => {
+  it('changes a password, moving the credential version on and keeping only the changing session', async () => {
+    const session = (id: string) => ({
+      id,
+      userId: '',
+      currentTokenHash: 'h',
+      createdAt: 1,
+      idleExpiresAt: 2,
+      absoluteExpiresAt: 3,
+      credentialVersion: 0,
+    });
     const u = user(`pw-${randomUUID()}`);
+    const sessions = new DynamoSessionStore();
     await store.create(u);
-    expect(await store.setPassword(u.id, 'new-hash', false, '2026-01-02T00:00:00.000Z', 0)).toBe(1);
-    expect(await store.getById(u.id)).toMatchObject({
+    const [mine, other] = [randomUUID(), randomUUID()];
+    for (const id of [mine, other])
+      expect(await sessions.create({ ...session(id), userId: u.id }, [])).toBe(true);
+    await store.setPassword(u.id, 'new-hash', false, '2026-01-02T00:00:00.000Z', 0, {
+      ...session(mine),
+      userId: u.id,
+    });
+    const changed = await store.getById(u.id);
+    expect(changed).toMatchObject({
       passwordHash: 'new-hash',
       mustChangePassword: false,
       credentialVersion: 1,
     });
+    expect(changed?.sessions).toEqual({ [mine]: { ...session(mine), userId: u.id, credentialVersion: 1 } });
+    // A login that verified version 0 cannot add its session any more.
+    expect(await sessions.create({ ...session(randomUUID()), userId: u.id }, [])).toBe(false);
     // A writer that verified version 0 lost the race: nothing changes.
     await expect(store.setPassword(u.id, 'stale-hash', false, 'later', 0)).rejects.toMatchObject({
       code: 'concurrent_update',
