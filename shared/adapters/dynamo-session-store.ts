@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import type { RotationOutcome, Session, SessionStore } from '../ports/session-store';
 import { identityTable, resourceName } from '../tables';
 import { dynamoDocumentClient } from './dynamo-client';
-import { storedSession, toSession, userKey } from './dynamo-user-store';
+import { storedSession, userKey } from './dynamo-user-store';
 
 /** A spent refresh token of a family, in an item of its own: a replay of it revokes the family. */
 const spentKey = (id: string, tokenHash: string) => ({ pk: `SESSION#${id}`, sk: `SPENT#${tokenHash}` });
