@@ -26,5 +26,7 @@ export const handler = middy<DynamoDBStreamEvent | ScheduledEvent, void>()
     metrics.addMetric('EntriesSealed', MetricUnit.Count, result.sealed);
     metrics.addMetric('IntegrationConflicts', MetricUnit.Count, result.conflicts);
     metrics.addMetric('TreeSize', MetricUnit.Count, result.treeSize);
-    logger.info('integrated', { ...result });
+    // The schedule and idle stream polls find nothing most of the time: only work is worth an info line.
+    if (result.sealed > 0 || result.conflicts > 0) logger.info('integrated', { ...result });
+    else logger.debug('integrated', { ...result });
   });
