@@ -252,7 +252,9 @@ export class StempelData extends Construct {
         indexName: index.indexName,
         partitionKey: stringKey(index.partitionKey),
         ...(index.sortKey ? { sortKey: stringKey(index.sortKey) } : {}),
-        projectionType: ProjectionType.ALL,
+        ...(index.include
+          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+          : { projectionType: ProjectionType.ALL }),
       });
     }
     return table;

@@ -6,6 +6,8 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
+  /** Attributes the index carries besides the keys; all of them when absent. */
+  readonly include?: readonly string[];
 }
 
 export interface TableDefinition {
@@ -31,7 +33,24 @@ export const identityTable = {
   envVar: 'IDENTITY_TABLE',
   partitionKey: 'pk',
   sortKey: 'sk',
-  indexes: [{ indexName: 'byList', partitionKey: 'listPk', sortKey: 'listSk' }],
+  indexes: [
+    {
+      indexName: 'byList',
+      partitionKey: 'listPk',
+      sortKey: 'listSk',
+      // What a user listing shows: not the password hash, secrets or sessions, which change on every refresh.
+      include: [
+        'id',
+        'username',
+        'roles',
+        'mustChangePassword',
+        'disabled',
+        'otpSecret',
+        'createdAt',
+        'updatedAt',
+      ],
+    },
+  ],
   ttlAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 

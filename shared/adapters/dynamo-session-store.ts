@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RotationOutcome, Session, SessionStore } from '../ports/session-store';
 import { identityTable, resourceName } from '../tables';
 import { dynamoDocumentClient } from './dynamo-client';
@@ -7,6 +7,9 @@ import { storedSession, userKey } from './dynamo-user-store';
 
 /** A spent refresh token of a family, in an item of its own: a replay of it revokes the family. */
 const spentKey = (id: string, tokenHash: string) => ({ pk: `SESSION#${id}`, sk: `SPENT#${tokenHash}` });
+/** DynamoDB's answer to a SET on a path inside a map the item does not have. */
+const isMissingMap = (err: unknown) =>
+  (err as Error).name === 'ValidationException' && /document path/i.test((err as Error).message);
 /** Kept a day past the session's end, for forensics, then removed by the table's TTL. */
 const TTL_GRACE_SECONDS = 24 * 3600;
 
@@ -50,7 +53,7 @@ export class DynamoSessionStore implements SessionStore {
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
       // A user written before sessions lived in the user item has no map to add to: start one.
-      if ((err as Error).name === 'ValidationException' && forget.length === 0) {
+      if (isMissingMap(err) && forget.length === 0) {
         return this.startMap(session, credentialsUnchanged);
       }
       throw err;
@@ -80,46 +83,39 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async rotate(session: Session, newHash: string, idleExpiresAt: number): Promise<RotationOutcome> {
+    // Spent first, then the swap: a spent mark for a swap that then fails is harmless (a hash is looked
+    // up among the spent only when it is not the current one), and a single-item update on the user
+    // never conflicts with other writes to it the way a transaction would.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...spentKey(session.id, session.currentTokenHash),
+          expiresAt: session.absoluteExpiresAt + TTL_GRACE_SECONDS,
+        },
+      }),
+    );
     try {
       await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: userKey(session.userId),
-                UpdateExpression:
-                  'SET sessions.#s.currentTokenHash = :new, sessions.#s.idleExpiresAt = :idle',
-                ConditionExpression: 'sessions.#s.currentTokenHash = :expected',
-                ExpressionAttributeNames: { '#s': session.id },
-                ExpressionAttributeValues: {
-                  ':new': newHash,
-                  ':idle': idleExpiresAt,
-                  ':expected': session.currentTokenHash,
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...spentKey(session.id, session.currentTokenHash),
-                  expiresAt: session.absoluteExpiresAt + TTL_GRACE_SECONDS,
-                },
-              },
-            },
-          ],
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(session.userId),
+          UpdateExpression: 'SET sessions.#s.currentTokenHash = :new, sessions.#s.idleExpiresAt = :idle',
+          ConditionExpression: 'sessions.#s.currentTokenHash = :expected',
+          ExpressionAttributeNames: { '#s': session.id },
+          ExpressionAttributeValues: {
+            ':new': newHash,
+            ':idle': idleExpiresAt,
+            ':expected': session.currentTokenHash,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return 'rotated';
     } catch (err) {
-      if (
-        err instanceof TransactionCanceledException &&
-        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
-        return 'stale';
-      }
-      throw err;
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const sessions = (err.Item?.sessions as { M?: Record<string, unknown> } | undefined)?.M;
+      return sessions && session.id in sessions ? 'stale' : 'gone';
     }
   }
 

@@ -15,7 +15,8 @@ const toRecord = (item: Record<string, unknown>): UserRecord => ({
   id: item.id as string,
   username: item.username as string,
   roles: item.roles as UserRecord['roles'],
-  passwordHash: item.passwordHash as string,
+  // Absent from listings (the byList index does not carry it); an empty hash never verifies.
+  passwordHash: (item.passwordHash as string | undefined) ?? '',
   mustChangePassword: item.mustChangePassword as boolean,
   disabled: item.disabled as boolean,
   createdAt: item.createdAt as string,
@@ -126,10 +127,13 @@ export class DynamoUserStore implements UserStore {
           Key: userKey(id),
           UpdateExpression:
             'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, credentialVersion = :next, sessions = :kept',
-          ConditionExpression:
+          // The kept session must still be as read: a refresh or logout meanwhile is not undone.
+          ConditionExpression: `${
             credentialVersion === 0
               ? 'attribute_exists(pk) AND (attribute_not_exists(credentialVersion) OR credentialVersion = :v)'
-              : 'attribute_exists(pk) AND credentialVersion = :v',
+              : 'attribute_exists(pk) AND credentialVersion = :v'
+          }${keep ? ' AND sessions.#k.currentTokenHash = :kh' : ''}`,
+          ...(keep ? { ExpressionAttributeNames: { '#k': keep.id } } : {}),
           ExpressionAttributeValues: {
             ':h': passwordHash,
             ':m': mustChangePassword,
@@ -137,6 +141,7 @@ export class DynamoUserStore implements UserStore {
             ':v': credentialVersion,
             ':next': next,
             ':kept': keep ? { [keep.id]: { ...storedSession(keep), credentialVersion: next } } : {},
+            ...(keep ? { ':kh': keep.currentTokenHash } : {}),
           },
         }),
       );

@@ -186,7 +186,10 @@ export class Authentication {
     const { sessionIdleSeconds } = await this.deps.settings();
     const next = refreshTokenFor(session);
     const idleExpiresAt = Math.min(nowS + sessionIdleSeconds, session.absoluteExpiresAt);
-    if ((await this.deps.sessions.rotate(session, sha256(next), idleExpiresAt)) === 'stale') {
+    const rotation = await this.deps.sessions.rotate(session, sha256(next), idleExpiresAt);
+    // Ended meanwhile (logout, password change, disable): nothing to revoke, and no theft to report.
+    if (rotation === 'gone') throw badRefreshToken();
+    if (rotation === 'stale') {
       // Two refreshes raced with one token: treat it as reuse.
       await this.deps.sessions.revoke(userId, sessionId);
       this.deps.onEvent?.({ type: 'refresh_token_reused', userId, sessionId });
@@ -308,10 +311,14 @@ export class Authentication {
       credentialVersion: user.credentialVersion,
     };
     const refreshToken = refreshTokenFor(session);
-    const existing = Object.values(user.sessions).sort((a, b) => b.createdAt - a.createdAt);
-    const forget = existing
-      .filter((s, i) => i >= MAX_SESSIONS_PER_USER - 1 || !isLive(s, user.credentialVersion, nowS))
-      .map((s) => s.id);
+    const sessions = Object.values(user.sessions);
+    const live = sessions
+      .filter((s) => isLive(s, user.credentialVersion, nowS))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const forget = [
+      ...sessions.filter((s) => !isLive(s, user.credentialVersion, nowS)),
+      ...live.slice(MAX_SESSIONS_PER_USER - 1),
+    ].map((s) => s.id);
     const created = await this.deps.sessions.create(
       { ...session, currentTokenHash: sha256(refreshToken) },
       forget,

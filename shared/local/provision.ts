@@ -40,7 +40,9 @@ export async function createTable(
               GlobalSecondaryIndexes: def.indexes.map((i) => ({
                 IndexName: i.indexName,
                 KeySchema: keySchema(i.partitionKey, i.sortKey),
-                Projection: { ProjectionType: 'ALL' as const },
+                Projection: i.include
+                  ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...i.include] }
+                  : { ProjectionType: 'ALL' as const },
               })),
             }
           : {}),

@@ -23,7 +23,8 @@ export interface Session {
   readonly credentialVersion: number;
 }
 
-export type RotationOutcome = 'rotated' | 'stale';
+/** `stale`: the family moved on (another refresh won); `gone`: the session ended meanwhile. */
+export type RotationOutcome = 'rotated' | 'stale' | 'gone';
 
 export interface SessionStore {
   /**

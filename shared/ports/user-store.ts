@@ -57,7 +57,7 @@ export interface UserStore {
   create(user: UserRecord): Promise<void>;
   getById(id: string): Promise<UserRecord | undefined>;
   getByUsername(username: string): Promise<UserRecord | undefined>;
-  /** Users ordered by username. */
+  /** Users ordered by username, without password hash, TOTP secrets or sessions (the listing index holds none). */
   list(limit: number, cursor?: string): Promise<Page<UserRecord>>;
   /**
    * Sets the password and moves the credential version on from

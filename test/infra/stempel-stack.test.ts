@@ -473,7 +473,14 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
           Projection: unknown;
         }[];
         expect(gsis.map((g) => g.IndexName)).toEqual(def.indexes.map((i) => i.indexName));
-        for (const g of gsis) expect(g.Projection).toEqual({ ProjectionType: 'ALL' });
+        for (const [i, g] of gsis.entries()) {
+          const { include } = def.indexes[i] as { include?: readonly string[] };
+          expect(g.Projection).toEqual(
+            include
+              ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...include] }
+              : { ProjectionType: 'ALL' },
+          );
+        }
         expect(table?.Properties.TimeToLiveSpecification).toEqual(
           def.ttlAttribute ? { AttributeName: def.ttlAttribute, Enabled: true } : undefined,
         );

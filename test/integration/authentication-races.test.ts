@@ -242,7 +242,7 @@ describe('sessions inside the user item', () => {
     expect(reads).toEqual([user.id]);
   });
 
-  it(`keeps at most ${MAX_SESSIONS_PER_USER} sessions per user, ending the oldest`, async () => {
+  it(`keeps at most ${MAX_SESSIONS_PER_USER} live sessions per user, ending the oldest`, async () => {
     const { user, username, password } = await newUser();
     const first = await auth().login(username, password, undefined, IP);
     for (let i = 1; i <= MAX_SESSIONS_PER_USER; i++) await auth().login(username, password, undefined, IP);
@@ -262,5 +262,55 @@ describe('sessions inside the user item', () => {
     );
     const pair = await auth().login(username, password, undefined, IP);
     expect((await authorizer.authorize(`Bearer ${pair.accessToken}`))?.userId).toBe(user.id);
+  });
+});
+
+describe('writes to the user item that race each other', () => {
+  /** The user store, but `between` runs once, after the first read by id. */
+  const readByIdThen = (between: () => Promise<void>): UserStore => {
+    const store = Object.create(users) as UserStore;
+    let done = false;
+    store.getById = async (id: string) => {
+      const read = await users.getById(id);
+      if (!done) {
+        done = true;
+        await between();
+      }
+      return read;
+    };
+    return store;
+  };
+
+  it('a password change does not write back a session that was refreshed meanwhile', async () => {
+    const { username, password } = await newUser();
+    const pair = await auth().login(username, password, undefined, IP);
+    const changer = await authorizer.authorize(`Bearer ${pair.accessToken}`);
+    if (!changer) throw new Error('the session should be valid');
+    let refreshed: Awaited<ReturnType<Authentication['refresh']>> | undefined;
+    const racing = auth({
+      users: readByIdThen(async () => {
+        refreshed = await auth().refresh(pair.refreshToken);
+      }),
+    });
+    await expect(
+      racing.changePassword(changer, password, 'another-fine-passphrase-3', IP),
+    ).rejects.toMatchObject({ code: 'concurrent_update' });
+    // The refresh stands: its new token works, and the spent one did not come back.
+    const next = await auth().refresh(refreshed?.refreshToken ?? '');
+    expect(next.tokenType).toBe('Bearer');
+  });
+
+  it('a refresh that meets a logout is refused without being taken for token theft', async () => {
+    const { username, password } = await newUser();
+    const pair = await auth().login(username, password, undefined, IP);
+    const principal = await authorizer.authorize(`Bearer ${pair.accessToken}`);
+    if (!principal) throw new Error('the session should be valid');
+    const events: string[] = [];
+    const racing = auth({
+      users: readByIdThen(() => auth().logout(principal)),
+      onEvent: (e) => events.push(e.type),
+    });
+    await expect(racing.refresh(pair.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+    expect(events).not.toContain('refresh_token_reused');
   });
 });
