@@ -1,5 +1,9 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
 
 /**
@@ -13,6 +17,29 @@ export const dynamoDocumentClient = (): DynamoDBDocumentClient => {
   });
   return client;
 };
+
+/**
+ * One conditional UpdateItem: true if it was written, false if its condition
+ * did not hold (nothing was written); any other failure is thrown.
+ */
+export async function updateIf(
+  db: DynamoDBDocumentClient,
+  input: ConstructorParameters<typeof UpdateCommand>[0],
+): Promise<boolean> {
+  try {
+    await db.send(new UpdateCommand(input));
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}
+
+/** "The user still has credential version `:v`"; a user stored before versions existed has version 0. */
+export const credentialVersionIs = (version: number) =>
+  version === 0
+    ? '(attribute_not_exists(credentialVersion) OR credentialVersion = :v)'
+    : 'credentialVersion = :v';
 
 /** A listing's position: the DynamoDB key to continue after (sealed into a cursor by the core). */
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | undefined =>

@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, type UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttemptClaim, LockoutPolicy, LoginAttempts } from '../ports/login-attempts';
 import { identityTable, resourceName } from '../tables';
-import { dynamoDocumentClient } from './dynamo-client';
+import { dynamoDocumentClient, updateIf } from './dynamo-client';
 
 /**
  * Keyed by username, not user id, so unknown usernames lock exactly like real
@@ -71,16 +70,8 @@ export class DynamoLoginAttempts implements LoginAttempts {
     return { allowed: false, retryAfterMs: 1000 }; // heavy contention on one username: that is an attack
   }
 
-  private async tryUpdate(
-    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
-  ): Promise<boolean> {
-    try {
-      await this.db.send(new UpdateCommand({ TableName: this.tableName, ...input }));
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+  private tryUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
+    return updateIf(this.db, { TableName: this.tableName, ...input });
   }
 
   async clear(username: string, scope: string): Promise<void> {

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RotationOutcome, Session, SessionStore } from '../ports/session-store';
 import { identityTable, resourceName } from '../tables';
-import { dynamoDocumentClient } from './dynamo-client';
+import { credentialVersionIs, dynamoDocumentClient, updateIf } from './dynamo-client';
 import { storedSession, userKey } from './dynamo-user-store';
 
 /** A spent refresh token of a family, in an item of its own: a replay of it revokes the family. */
@@ -30,55 +30,27 @@ export class DynamoSessionStore implements SessionStore {
       names[`#f${i}`] = id;
     });
     const removes = forget.map((_, i) => `sessions.#f${i}`);
-    const credentialsUnchanged =
-      session.credentialVersion === 0
-        ? '(attribute_not_exists(credentialVersion) OR credentialVersion = :v)'
-        : 'credentialVersion = :v';
+    const allowed = `attribute_exists(pk) AND disabled = :false AND ${credentialVersionIs(session.credentialVersion)}`;
+    const values = { ':false': false, ':v': session.credentialVersion };
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: userKey(session.userId),
-          UpdateExpression: `SET sessions.#s = :session${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: `attribute_exists(pk) AND disabled = :false AND ${credentialsUnchanged}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: {
-            ':session': storedSession(session),
-            ':false': false,
-            ':v': session.credentialVersion,
-          },
-        }),
-      );
-      return true;
+      return await updateIf(this.db, {
+        TableName: this.tableName,
+        Key: userKey(session.userId),
+        UpdateExpression: `SET sessions.#s = :session${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: allowed,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ':session': storedSession(session) },
+      });
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
+      if (!isMissingMap(err) || forget.length > 0) throw err;
       // A user written before sessions lived in the user item has no map to add to: start one.
-      if (isMissingMap(err) && forget.length === 0) {
-        return this.startMap(session, credentialsUnchanged);
-      }
-      throw err;
-    }
-  }
-
-  private async startMap(session: Session, credentialsUnchanged: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: userKey(session.userId),
-          UpdateExpression: 'SET sessions = :sessions',
-          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(sessions) AND disabled = :false AND ${credentialsUnchanged}`,
-          ExpressionAttributeValues: {
-            ':sessions': { [session.id]: storedSession(session) },
-            ':false': false,
-            ':v': session.credentialVersion,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
+      return updateIf(this.db, {
+        TableName: this.tableName,
+        Key: userKey(session.userId),
+        UpdateExpression: 'SET sessions = :sessions',
+        ConditionExpression: `${allowed} AND attribute_not_exists(sessions)`,
+        ExpressionAttributeValues: { ...values, ':sessions': { [session.id]: storedSession(session) } },
+      });
     }
   }
 
@@ -127,18 +99,13 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async revoke(userId: string, id: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: userKey(userId),
-          UpdateExpression: 'REMOVE sessions.#s',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#s': id },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err; // the user is gone, and its sessions with it
-    }
+    // A user that is gone has no sessions left to end: a failed condition is the same outcome.
+    await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: userKey(userId),
+      UpdateExpression: 'REMOVE sessions.#s',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#s': id },
+    });
   }
 }

@@ -5,7 +5,14 @@ import type { Page } from '../ports/page';
 import type { Session } from '../ports/session-store';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { identityTable, resourceName } from '../tables';
-import { decodeCursor, dynamoDocumentClient, encodeCursor, putWithReservation } from './dynamo-client';
+import {
+  credentialVersionIs,
+  decodeCursor,
+  dynamoDocumentClient,
+  encodeCursor,
+  putWithReservation,
+  updateIf,
+} from './dynamo-client';
 
 export const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
 const usernameKey = (username: string) => ({ pk: `USERNAME#${username}`, sk: 'USERNAME' });
@@ -128,11 +135,9 @@ export class DynamoUserStore implements UserStore {
           UpdateExpression:
             'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, credentialVersion = :next, sessions = :kept',
           // The kept session must still be as read: a refresh or logout meanwhile is not undone.
-          ConditionExpression: `${
-            credentialVersion === 0
-              ? 'attribute_exists(pk) AND (attribute_not_exists(credentialVersion) OR credentialVersion = :v)'
-              : 'attribute_exists(pk) AND credentialVersion = :v'
-          }${keep ? ' AND sessions.#k.currentTokenHash = :kh' : ''}`,
+          ConditionExpression: `attribute_exists(pk) AND ${credentialVersionIs(credentialVersion)}${
+            keep ? ' AND sessions.#k.currentTokenHash = :kh' : ''
+          }`,
           ...(keep ? { ExpressionAttributeNames: { '#k': keep.id } } : {}),
           ExpressionAttributeValues: {
             ':h': passwordHash,
@@ -181,23 +186,14 @@ export class DynamoUserStore implements UserStore {
     return updated;
   }
 
-  async acceptOtpStep(id: string, step: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: userKey(id),
-          UpdateExpression: 'SET otpLastStep = :s',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(otpLastStep) OR otpLastStep < :s)',
-          ExpressionAttributeValues: { ':s': step },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+  acceptOtpStep(id: string, step: number): Promise<boolean> {
+    return updateIf(this.db, {
+      TableName: this.tableName,
+      Key: userKey(id),
+      UpdateExpression: 'SET otpLastStep = :s',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(otpLastStep) OR otpLastStep < :s)',
+      ExpressionAttributeValues: { ':s': step },
+    });
   }
 
   async delete(user: UserRecord, guard: AdminGuard): Promise<void> {
