@@ -1,8 +1,8 @@
+import { ownView } from '../shared/core/user-view';
 import { httpHandler } from '../shared/http/handler';
 import { noContent, ok } from '../shared/http/results';
 import { authentication } from '../shared/runtime/auth';
 import { maxBodyBytes } from '../shared/runtime/settings';
-import { identity } from '../shared/runtime/users';
 
 export const handler = httpHandler(
   'auth',
@@ -24,7 +24,8 @@ export const handler = httpHandler(
       await authentication().changePassword(principal, body.currentPassword, body.newPassword, sourceIp);
       return noContent();
     },
-    me: async ({ principal }) => ok(await identity().me(principal)),
+    // From what the authorizer read on this very request: no store read.
+    me: async ({ principal }) => ok(ownView(principal)),
   },
   { maxBodyBytes },
 );

@@ -2,6 +2,7 @@ import type { UserStore } from '../ports/user-store';
 import type { AccessTokens } from './access-tokens';
 import { StempelError } from './errors';
 import type { Principal } from './roles';
+import { toUserView } from './user-view';
 
 export interface AuthorizerDeps {
   readonly users: Pick<UserStore, 'getById'>;
@@ -19,7 +20,8 @@ export interface AuthorizerDeps {
  * action that revokes access (logout, password change, disable, role change)
  * writes that item, so each takes effect at the next request. Logout removes
  * the session, which ends every access token it issued; no per-token
- * deny-list is needed.
+ * deny-list is needed. The principal carries what GET /v1/me answers (no
+ * secret), so that route reads nothing more.
  */
 export class Authorizer {
   private readonly now: () => Date;
@@ -46,10 +48,14 @@ export class Authorizer {
     if (nowS >= session.absoluteExpiresAt || session.credentialVersion !== user.credentialVersion) {
       return undefined;
     }
+    const { id, username, roles, mustChangePassword, otpEnabled, createdAt } = toUserView(user);
     return {
-      userId: user.id,
-      roles: user.roles,
-      mustChangePassword: user.mustChangePassword,
+      userId: id,
+      username,
+      roles,
+      mustChangePassword,
+      otpEnabled,
+      createdAt,
       tokenId: claims.tokenId,
       tokenExpiresAt: claims.expiresAt,
       sessionId: claims.sessionId,

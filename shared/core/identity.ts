@@ -6,31 +6,11 @@ import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { hashPassword } from './password-hash';
 import type { Principal, Role } from './roles';
-
-/** What an API caller may see of a user: never the password hash or OTP secret. */
-export interface UserView {
-  readonly id: string;
-  readonly username: string;
-  readonly roles: readonly Role[];
-  readonly mustChangePassword: boolean;
-  readonly disabled: boolean;
-  readonly otpEnabled: boolean;
-  readonly createdAt: string;
-}
-
-export const toUserView = (u: UserRecord): UserView => ({
-  id: u.id,
-  username: u.username,
-  roles: u.roles,
-  mustChangePassword: u.mustChangePassword,
-  disabled: u.disabled,
-  otpEnabled: u.otpSecret !== undefined,
-  createdAt: u.createdAt,
-});
+import { toUserView, type UserView } from './user-view';
 
 const isActiveAdmin = (u: Pick<UserRecord, 'roles' | 'disabled'>) => u.roles.includes('admin') && !u.disabled;
 
-/** User administration and the user's own profile. */
+/** User administration. A user's own view (GET /v1/me) needs no store: see `ownView`. */
 export class Identity {
   constructor(
     private readonly users: UserStore,
@@ -38,10 +18,6 @@ export class Identity {
     private readonly cursors: Cursors,
     private readonly now: () => Date = () => new Date(),
   ) {}
-
-  async me(principal: Principal): Promise<UserView> {
-    return toUserView(await this.requireUser(principal.userId));
-  }
 
   /**
    * Creates a user with a generated temporary password, returned once; the

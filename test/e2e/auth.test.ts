@@ -221,7 +221,8 @@ describe('user administration', () => {
       body: { roles: ['verifier'] },
     });
     expect(updated.body.roles).toEqual(['verifier']);
-    // Role changes apply to existing tokens at once.
+    // Role changes apply to existing tokens at once, GET /v1/me (answered from the authorizer's read) included.
+    expect((await call('GET', '/v1/me', { token: user.token })).body).toEqual(updated.body);
     expect(
       (await call('POST', '/v1/verify', { token: user.token, body: { sha256: 'a'.repeat(64) } })).status,
     ).toBe(200);

@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler as auth } from '../../functions/auth';
 import { handler as authorizer } from '../../functions/authorizer';
 import { handler as notarizations } from '../../functions/notarizations';
+import { handler as users } from '../../functions/users';
+import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
 import type { Principal } from '../../shared/core/roles';
 import { toAuthorizerContext } from '../../shared/http/principal';
 import { authentication } from '../../shared/runtime/auth';
@@ -15,8 +18,9 @@ const context = {
   getRemainingTimeInMillis: () => 10_000,
 } as Context;
 
-const event = (
-  principal: Principal,
+/** A REST proxy event as API Gateway builds it, with the authorizer's context. */
+const eventWith = (
+  authorizerContext: Record<string, unknown>,
   method: string,
   resource: string,
   body?: unknown,
@@ -31,18 +35,33 @@ const event = (
     isBase64Encoded: false,
     queryStringParameters: null,
     pathParameters: pathParameters ?? null,
-    requestContext: { requestId: randomUUID(), authorizer: toAuthorizerContext(principal) },
+    requestContext: { requestId: randomUUID(), authorizer: authorizerContext },
   }) as unknown as APIGatewayProxyEvent;
 
-const invoke = async (e: APIGatewayProxyEvent) => {
-  const result = (await notarizations(e, context)) as APIGatewayProxyResult;
-  return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
+const event = (
+  principal: Principal,
+  method: string,
+  resource: string,
+  body?: unknown,
+  pathParameters?: Record<string, string>,
+) => eventWith(toAuthorizerContext(principal), method, resource, body, pathParameters);
+
+const invoke = async (e: APIGatewayProxyEvent, fn: typeof notarizations = notarizations) => {
+  const result = (await fn(e, context)) as APIGatewayProxyResult;
+  return {
+    status: result.statusCode,
+    raw: result.body,
+    body: result.body ? JSON.parse(result.body) : undefined,
+  };
 };
 
 const principal = (roles: Principal['roles'], userId = randomUUID()): Principal => ({
   userId,
+  username: `someone-${userId.slice(0, 8)}`,
   roles,
   mustChangePassword: false,
+  otpEnabled: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
   tokenId: randomUUID(),
   tokenExpiresAt: Math.floor(Date.now() / 1000) + 900,
   sessionId: randomUUID(),
@@ -105,7 +124,17 @@ describe('TOKEN authorizer', () => {
         Resource: 'arn:aws:execute-api:eu-central-1:1:api/prod/GET/v1/me',
       },
     ]);
-    expect(result.context).toMatchObject({ userId, roles: 'verifier', mustChangePassword: 'false' });
+    expect(result.context).toEqual({
+      userId,
+      username,
+      roles: 'verifier',
+      mustChangePassword: 'false',
+      otpEnabled: 'false',
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      tokenId: expect.any(String),
+      tokenExpiresAt: expect.stringMatching(/^\d+$/),
+      sessionId: expect.any(String),
+    });
   });
 
   it('answers Unauthorized for a validly signed token without a live session or user', async () => {
@@ -118,5 +147,85 @@ describe('TOKEN authorizer', () => {
   it('answers Unauthorized for a malformed header', async () => {
     await expect(authorize('Bearer')).rejects.toThrow('Unauthorized');
     await expect(authorize('token-without-scheme')).rejects.toThrow('Unauthorized');
+  });
+});
+
+describe('GET /v1/me', () => {
+  const password = 'Some-long-pass-456';
+  const signedInUser = async (roles: Principal['roles']) => {
+    const username = `me-${randomUUID().slice(0, 8)}`;
+    const user = await identity().addUser(username, roles, password, false);
+    const { accessToken } = await authentication().login(username, password, undefined, '192.0.2.2');
+    return { user, token: `Bearer ${accessToken}` };
+  };
+
+  /** What API Gateway passes on once the authorizer allowed the token for GET /v1/me; undefined for 401. */
+  const authorizerContextFor = async (token: string) => {
+    const methodArn = 'arn:aws:execute-api:eu-central-1:1:api/prod/GET/v1/me';
+    try {
+      const allowed = await authorizer({ type: 'TOKEN', authorizationToken: token, methodArn }, context);
+      return { ...allowed.context, principalId: allowed.principalId };
+    } catch (err) {
+      if (err instanceof Error && err.message === 'Unauthorized') return undefined;
+      throw err;
+    }
+  };
+
+  /** GET /v1/me as API Gateway runs it: the authorizer on every request (no cache), then the handler. */
+  const me = async (token: string) => {
+    const ctx = await authorizerContextFor(token);
+    return ctx ? invoke(eventWith(ctx, 'GET', '/v1/me'), auth) : { status: 401, raw: '', body: undefined };
+  };
+
+  const asAdmin = (method: string, resource: string, id: string, body?: unknown) =>
+    invoke(event(principal(['admin']), method, resource, body, { id }), users);
+
+  it('answers from the authorizer context alone: no DynamoDB call, the same bytes as the stored user', async () => {
+    const { user, token } = await signedInUser(['verifier']);
+    const ctx = await authorizerContextFor(token);
+    expect(ctx).toBeDefined();
+
+    // The handler's process can no longer reach DynamoDB: any read would fail the request, and is counted.
+    const send = vi
+      .spyOn(dynamoDocumentClient(), 'send')
+      .mockRejectedValue(new Error('DynamoDB unreachable'));
+    let answer: Awaited<ReturnType<typeof invoke>>;
+    try {
+      answer = await invoke(eventWith(ctx ?? {}, 'GET', '/v1/me'), auth);
+      expect(send).not.toHaveBeenCalled();
+    } finally {
+      send.mockRestore();
+    }
+    expect(answer.status).toBe(200);
+    // Exactly what the store-backed view of the same user says, field order included.
+    const stored = await asAdmin('GET', '/v1/admin/users/{id}', user.id);
+    expect(stored.status).toBe(200);
+    expect(answer.raw).toBe(stored.raw);
+    expect(answer.body).toEqual({
+      id: user.id,
+      username: user.username,
+      roles: ['verifier'],
+      mustChangePassword: false,
+      disabled: false,
+      otpEnabled: false,
+      createdAt: user.createdAt,
+    });
+  });
+
+  it("shows an admin's role change in the very next response, and a disable ends it", async () => {
+    const { user, token } = await signedInUser(['verifier']);
+    expect((await me(token)).body.roles).toEqual(['verifier']);
+
+    const changed = await asAdmin('PATCH', '/v1/admin/users/{id}', user.id, {
+      roles: ['uploader', 'verifier'],
+    });
+    expect(changed.status).toBe(200);
+    const next = await me(token);
+    expect(next.status).toBe(200);
+    expect(next.body.roles).toEqual(['uploader', 'verifier']);
+    expect(next.raw).toBe(changed.raw);
+
+    expect((await asAdmin('POST', '/v1/admin/users/{id}/disable', user.id)).status).toBe(200);
+    expect((await me(token)).status).toBe(401);
   });
 });

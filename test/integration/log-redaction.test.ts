@@ -19,7 +19,7 @@ const originalWrite = process.stdout.write.bind(process.stdout);
 const originalErrWrite = process.stderr.write.bind(process.stderr);
 
 /** Calls the auth Lambda handler in process, the way API Gateway would after the authorizer. */
-async function invoke(resource: string, body: unknown, token?: string) {
+async function invoke(resource: string, body: unknown, token?: string, method = 'POST') {
   let authorizerContext: Record<string, string> | null = null;
   if (token) {
     const principal = await authorizerRoot().authorize(`Bearer ${token}`);
@@ -32,9 +32,9 @@ async function invoke(resource: string, body: unknown, token?: string) {
   const event = {
     resource,
     path: resource,
-    httpMethod: 'POST',
+    httpMethod: method,
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
     isBase64Encoded: false,
     queryStringParameters: null,
     pathParameters: null,
@@ -60,7 +60,7 @@ describe('logs never carry passwords, tokens, OTP secrets or usernames', () => {
     logger.setLogLevel('WARN');
   });
 
-  it('through login, failures, password change, 2FA, refresh and logout', async () => {
+  it('through login, failures, password change, 2FA, refresh, GET /v1/me and logout', async () => {
     const username = `redact-${randomUUID().slice(0, 8)}`;
     const temporary = 'Temporary-Pass-9z8y7x';
     const password = 'Final-Secret-Pass-4u5v';
@@ -88,6 +88,10 @@ describe('logs never carry passwords, tokens, OTP secrets or usernames', () => {
     const refreshed = await invoke('/v1/auth/refresh', { refreshToken: second.body.refreshToken });
     secrets.push(refreshed.body.accessToken, refreshed.body.refreshToken);
     expect((await invoke('/v1/auth/refresh', { refreshToken: second.body.refreshToken })).status).toBe(401); // reuse
+    // The authorizer context carries the username (GET /v1/me answers from it): passed on, never logged.
+    const me = await invoke('/v1/me', undefined, first.body.accessToken, 'GET');
+    expect(me.status).toBe(200);
+    expect(me.body.username).toBe(username);
     expect((await invoke('/v1/auth/logout', {}, first.body.accessToken)).status).toBe(204);
 
     const output = captured.join('');

@@ -6,8 +6,11 @@ import type { Notarization, NotarizationStore } from '../../shared/ports/notariz
 
 const principal: Principal = {
   userId: 'u1',
+  username: 'ulla',
   roles: ['uploader'],
   mustChangePassword: false,
+  otpEnabled: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
   tokenId: 't',
   tokenExpiresAt: 0,
   sessionId: 's',
