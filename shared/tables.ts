@@ -70,9 +70,10 @@ export const notarizationsTable = {
 } as const satisfies TableDefinition;
 
 /**
- * The Merkle log: one item per perfect-subtree node (`<log>/N/<level>/<index>`,
- * leaves carry their entry) and one tree head (`<log>/HEAD`). Every node is its
- * own partition key, so the log spreads over partitions as it grows.
+ * The Merkle log as C2SP tlog-tiles: one item per tile (`<log>/T/<level>/<index>`,
+ * up to 256 hashes), one per entry bundle (`<log>/E/<index>`) and the tree head
+ * (`<log>/HEAD`). Every tile is its own partition key, so the log spreads over
+ * partitions as it grows.
  */
 export const logTable = {
   id: 'Log',

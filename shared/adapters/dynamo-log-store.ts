@@ -1,25 +1,46 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Hash } from '../core/merkle';
-import type { BatchCommit, CommitOutcome, LogStore, PendingNotarization, TreeHead } from '../ports/log-store';
-import { nodeKey } from '../ports/log-store';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type TileKey, tileKey } from '../core/tile-log';
+import type {
+  BatchCommit,
+  LogPosition,
+  LogStore,
+  PendingNotarization,
+  SealRange,
+  TreeHead,
+} from '../ports/log-store';
 import { logTable, notarizationsTable, resourceName } from '../tables';
-import { dynamoDocumentClient } from './dynamo-client';
+import { dynamoDocumentClient, updateIf } from './dynamo-client';
 import { notarizationKey, PENDING_QUEUE } from './dynamo-notarization-store';
 
 const BATCH_GET_LIMIT = 100;
+/** DynamoDB's limit on items in one transaction. */
+const TRANSACTION_LIMIT = 100;
+/** Seal requests in flight at once: enough to hide round trips, few enough to stay a polite client. */
+const SEAL_CONCURRENCY = 8;
+
+/** An unsealed range as an element of the head's string set. */
+const encodeRange = (r: SealRange) => `${r.start}:${r.end}:${r.sealedAt}`;
+const decodeRange = (text: string): SealRange => {
+  const [start = '', end = '', ...at] = text.split(':');
+  return { start: Number(start), end: Number(end), sealedAt: at.join(':') };
+};
+
+/** Runs `work` on every item, at most `limit` at a time; rejects with the first failure. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 /**
- * The Merkle log in DynamoDB: a node per item keyed `<log>/N/<level>/<index>`
- * and the head at `<log>/HEAD`. A batch is one TransactWriteItems across the
- * log and notarizations tables, guarded by the head's size and by each
- * notarization not having an index yet.
+ * The log in DynamoDB as tlog-tiles: a tile per item (`<log>/T/<level>/<index>`,
+ * its hashes as one binary attribute), an entry bundle per item
+ * (`<log>/E/<index>`) and the head at `<log>/HEAD`. Tiles only grow, and only
+ * in the transaction that moves the head, so whatever is stored belongs to a
+ * signed checkpoint.
  */
 export class DynamoLogStore implements LogStore {
   constructor(
@@ -29,7 +50,8 @@ export class DynamoLogStore implements LogStore {
     private readonly notarizationsTableName = resourceName(notarizationsTable),
   ) {}
 
-  private nodePk = (level: number, index: number) => `${this.logId}/N/${level}/${index}`;
+  private tilePk = (k: TileKey) => `${this.logId}/T/${k.level}/${k.index}`;
+  private bundlePk = (index: number) => `${this.logId}/E/${index}`;
   private get headPk() {
     return `${this.logId}/HEAD`;
   }
@@ -39,62 +61,64 @@ export class DynamoLogStore implements LogStore {
       new GetCommand({ TableName: this.logTableName, Key: { pk: this.headPk }, ConsistentRead: true }),
     );
     if (!Item) return undefined;
+    const unsealed = [...((Item.unsealed as Set<string> | undefined) ?? [])].map(decodeRange);
     return {
       size: Item.size as number,
       rootHash: Item.rootHash as Uint8Array,
       checkpoint: Item.checkpoint as string,
+      unsealed: unsealed.sort((a, b) => a.start - b.start),
     };
   }
 
-  async readNodes(coordinates: readonly (readonly [number, number])[]): Promise<Map<string, Hash>> {
-    const byPk = new Map(coordinates.map(([l, i]) => [this.nodePk(l, i), nodeKey(l, i)]));
-    const found = new Map<string, Hash>();
-    let keys = [...byPk.keys()].map((pk) => ({ pk }));
-    while (keys.length > 0) {
-      const chunk = keys.slice(0, BATCH_GET_LIMIT);
-      keys = keys.slice(BATCH_GET_LIMIT);
-      const { Responses, UnprocessedKeys } = await this.db.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.logTableName]: {
-              Keys: chunk,
-              ConsistentRead: true,
-              ProjectionExpression: 'pk, #h',
-              ExpressionAttributeNames: { '#h': 'hash' },
-            },
-          },
-        }),
-      );
-      for (const item of Responses?.[this.logTableName] ?? []) {
-        found.set(byPk.get(item.pk as string) as string, item.hash as Uint8Array);
-      }
-      keys.push(...((UnprocessedKeys?.[this.logTableName]?.Keys ?? []) as { pk: string }[]));
+  async initialize(empty: Omit<TreeHead, 'unsealed'>): Promise<boolean> {
+    return updateIf(this.db, {
+      TableName: this.logTableName,
+      Key: { pk: this.headPk },
+      UpdateExpression: 'SET #s = :size, rootHash = :root, checkpoint = :cp',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ExpressionAttributeNames: { '#s': 'size' },
+      ExpressionAttributeValues: { ':size': empty.size, ':root': empty.rootHash, ':cp': empty.checkpoint },
+    });
+  }
+
+  async readTiles(keys: readonly TileKey[]): Promise<Map<string, Uint8Array>> {
+    const byPk = new Map(keys.map((k) => [this.tilePk(k), tileKey(k)]));
+    const found = new Map<string, Uint8Array>();
+    for (const item of await this.batchGet([...byPk.keys()], 'pk, hashes')) {
+      found.set(byPk.get(item.pk as string) as string, item.hashes as Uint8Array);
     }
     return found;
   }
 
-  async leafEntry(index: number): Promise<string | undefined> {
+  async readBundle(index: number): Promise<Uint8Array | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.logTableName,
-        Key: { pk: this.nodePk(0, index) },
+        Key: { pk: this.bundlePk(index) },
         ConsistentRead: true,
       }),
     );
-    return Item?.entry as string | undefined;
+    return Item?.bundle as Uint8Array | undefined;
   }
 
   async pending(limit: number): Promise<readonly PendingNotarization[]> {
-    const { Items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.notarizationsTableName,
-        IndexName: 'byPending',
-        KeyConditionExpression: 'pending = :q',
-        ExpressionAttributeValues: { ':q': PENDING_QUEUE },
-        Limit: limit,
-      }),
-    );
-    return Items.map((i) => ({
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.db.send(
+        new QueryCommand({
+          TableName: this.notarizationsTableName,
+          IndexName: 'byPending',
+          KeyConditionExpression: 'pending = :q',
+          ExpressionAttributeValues: { ':q': PENDING_QUEUE },
+          Limit: limit - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...Items);
+      start = LastEvaluatedKey;
+    } while (start && items.length < limit);
+    return items.map((i) => ({
       id: i.id as string,
       owner: i.owner as string,
       sha256: i.sha256 as string,
@@ -102,30 +126,44 @@ export class DynamoLogStore implements LogStore {
     }));
   }
 
-  async initialize(empty: TreeHead): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.logTableName,
-          Item: { pk: this.headPk, size: empty.size, rootHash: empty.rootHash, checkpoint: empty.checkpoint },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+  async indexed(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const keys = ids.map(notarizationKey);
+    const chunks = Array.from({ length: Math.ceil(keys.length / BATCH_GET_LIMIT) }, (_, i) =>
+      keys.slice(i * BATCH_GET_LIMIT, (i + 1) * BATCH_GET_LIMIT),
+    );
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let left: Record<string, unknown>[] = chunk;
+        while (left.length > 0) {
+          const { Responses, UnprocessedKeys } = await this.db.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.notarizationsTableName]: {
+                  Keys: left,
+                  ConsistentRead: true,
+                  ProjectionExpression: 'id, logIndex',
+                },
+              },
+            }),
+          );
+          for (const item of Responses?.[this.notarizationsTableName] ?? []) {
+            if (item.logIndex !== undefined) found.add(item.id as string);
+          }
+          left = UnprocessedKeys?.[this.notarizationsTableName]?.Keys ?? [];
+        }
+      }),
+    );
+    return found;
   }
 
-  async commit(batch: BatchCommit): Promise<CommitOutcome> {
+  async commit(batch: BatchCommit): Promise<'committed' | 'head_moved'> {
     const { head, previousSize } = batch;
-    const leafEntries = new Map(batch.entries.map((e, i) => [previousSize + i, e]));
     const headUpdate = {
       Update: {
         TableName: this.logTableName,
         Key: { pk: this.headPk },
-        UpdateExpression: 'SET #s = :size, rootHash = :root, checkpoint = :cp',
+        UpdateExpression: 'SET #s = :size, rootHash = :root, checkpoint = :cp ADD unsealed :range',
         // From size 0 the head may be the published empty one, or (a log started before that existed) none.
         ConditionExpression:
           previousSize === 0 ? 'attribute_not_exists(pk) OR #s = :previous' : '#s = :previous',
@@ -135,44 +173,102 @@ export class DynamoLogStore implements LogStore {
           ':root': head.rootHash,
           ':cp': head.checkpoint,
           ':previous': previousSize,
+          ':range': new Set([encodeRange(batch.range)]),
         },
       },
     };
-    const seals = batch.entries.map((e, i) => ({
-      Update: {
-        TableName: this.notarizationsTableName,
-        Key: notarizationKey(e.notarizationId),
-        UpdateExpression: 'SET #st = :sealed, logIndex = :i, sealedAt = :at REMOVE pending',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(logIndex)',
-        ExpressionAttributeNames: { '#st': 'status' },
-        ExpressionAttributeValues: { ':sealed': 'sealed', ':i': previousSize + i, ':at': batch.sealedAt },
-      },
+    const tiles = batch.tiles.map((t) => ({
+      Put: { TableName: this.logTableName, Item: { pk: this.tilePk(t), hashes: t.bytes } },
     }));
-    const nodes = batch.nodes.map(([level, index, hash]) => {
-      const leaf = level === 0 ? leafEntries.get(index) : undefined;
-      return {
-        Put: {
-          TableName: this.logTableName,
-          Item: {
-            pk: this.nodePk(level, index),
-            hash,
-            ...(leaf ? { entry: leaf.entry, notarizationId: leaf.notarizationId } : {}),
-          },
-        },
-      };
-    });
+    const bundles = batch.bundles.map((b) => ({
+      Put: { TableName: this.logTableName, Item: { pk: this.bundlePk(b.index), bundle: b.bytes } },
+    }));
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [headUpdate, ...seals, ...nodes] }));
-      return { kind: 'committed' };
+      await this.db.send(new TransactWriteCommand({ TransactItems: [headUpdate, ...tiles, ...bundles] }));
+      return 'committed';
     } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
-      const reasons = err.CancellationReasons ?? [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return { kind: 'head_moved' };
-      const done = batch.entries
-        .filter((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed')
-        .map((e) => e.notarizationId);
-      if (done.length > 0) return { kind: 'already_integrated', notarizationIds: done };
+      if (
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return 'head_moved';
       throw err;
     }
+  }
+
+  async markSealed(positions: readonly LogPosition[], sealedAt: string): Promise<void> {
+    const chunks = Array.from({ length: Math.ceil(positions.length / TRANSACTION_LIMIT) }, (_, i) =>
+      positions.slice(i * TRANSACTION_LIMIT, (i + 1) * TRANSACTION_LIMIT),
+    );
+    await forEachConcurrently(chunks, SEAL_CONCURRENCY, async (chunk) => {
+      try {
+        // One request marks up to 100: far fewer round trips than an update each.
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: chunk.map((p) => ({ Update: this.sealUpdate(p, sealedAt) })),
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        // Some of them were erased meanwhile (or are marked already): one by one tells which.
+        await forEachConcurrently(chunk, SEAL_CONCURRENCY, (p) => this.markOne(p, sealedAt));
+      }
+    });
+  }
+
+  private sealUpdate({ notarizationId, index }: LogPosition, sealedAt: string) {
+    return {
+      TableName: this.notarizationsTableName,
+      Key: notarizationKey(notarizationId),
+      UpdateExpression: 'SET #st = :sealed, logIndex = :i, sealedAt = :at REMOVE pending',
+      // A notarization erased meanwhile stays erased; one with another index would be a duplicate.
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(logIndex) OR logIndex = :i)',
+      ExpressionAttributeNames: { '#st': 'status' },
+      ExpressionAttributeValues: { ':sealed': 'sealed', ':i': index, ':at': sealedAt },
+    };
+  }
+
+  private async markOne(position: LogPosition, sealedAt: string) {
+    if (await updateIf(this.db, this.sealUpdate(position, sealedAt))) return;
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.notarizationsTableName,
+        Key: notarizationKey(position.notarizationId),
+        ConsistentRead: true,
+      }),
+    );
+    if (Item && Item.logIndex !== position.index)
+      throw new Error(
+        `notarization ${position.notarizationId} is at log index ${Item.logIndex}, not ${position.index}`,
+      );
+  }
+
+  async finishSeal(range: SealRange): Promise<void> {
+    await updateIf(this.db, {
+      TableName: this.logTableName,
+      Key: { pk: this.headPk },
+      UpdateExpression: 'DELETE unsealed :range',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':range': new Set([encodeRange(range)]) },
+    });
+  }
+
+  private async batchGet(pks: readonly string[], projection: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let keys = pks.map((pk) => ({ pk }));
+    while (keys.length > 0) {
+      const chunk = keys.slice(0, BATCH_GET_LIMIT);
+      keys = keys.slice(BATCH_GET_LIMIT);
+      const { Responses, UnprocessedKeys } = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.logTableName]: { Keys: chunk, ConsistentRead: true, ProjectionExpression: projection },
+          },
+        }),
+      );
+      items.push(...(Responses?.[this.logTableName] ?? []));
+      keys.push(...((UnprocessedKeys?.[this.logTableName]?.Keys ?? []) as { pk: string }[]));
+    }
+    return items;
   }
 }

@@ -1,45 +1,58 @@
-import type { BatchCommit, LogStore, PendingEntry, TreeHead } from '../ports/log-store';
-import { MAX_COMMIT_ITEMS, nodeKey } from '../ports/log-store';
+import type { LogPosition, LogStore, PendingNotarization, SealRange, TreeHead } from '../ports/log-store';
 import type { Signer } from '../ports/signer';
 import { signCheckpoint } from './checkpoint';
 import { entryBytes } from './log-entry';
-import { appendNodes, emptyRoot, hashLeaf, type NodeReader, nodesRead, rootHash } from './merkle';
-import { readNodes } from './tree-reads';
+import { emptyRoot, hashLeaf } from './merkle';
+import { appendToBundles, appendToTiles, tileKey } from './tile-log';
+import { parseEntryBundle, rootFromTiles, TILE_WIDTH, tilesForRoot } from './tiles';
 
 export interface IntegrationResult {
   /** Entries this run appended to the log. */
   readonly sealed: number;
   readonly treeSize: number;
-  /** Batches lost to a concurrent integrator or a stale queue read (retried). */
+  /** Batches lost to a concurrent integrator (retried). */
   readonly conflicts: number;
 }
 
 export interface IntegratorOptions {
   readonly origin: string;
-  /** Entries per batch at most; also bounded by DynamoDB's transaction size. */
+  /** Entries per batch at most. */
   readonly maxBatch?: number;
 }
 
+/** A batch touches a handful of tiles whatever its size; this keeps its transaction far below 4 MB. */
+export const MAX_BATCH = 4096;
+const DEFAULT_BATCH = 1024;
+
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
- * Moves pending notarizations into the Merkle log, one signed checkpoint per
- * batch. Safe to run concurrently and repeatedly: a batch commits atomically
- * and only if the head has not moved and none of its entries is in the log
- * yet, so the log never forks and every entry lands exactly once. A crash
- * anywhere leaves either the old state or the new one, and the next run goes on.
+ * Moves pending notarizations into the log, one signed checkpoint per batch,
+ * in two steps as Tessera separates sequencing from integration:
+ *
+ * 1. Commit: the batch's tiles, entry bundles and the new head, in one
+ *    transaction guarded by the head's size. The head also lists the batch as
+ *    an unsealed range. A batch of hundreds of entries is a few writes.
+ * 2. Seal: every notarization of the range gets its index (idempotent
+ *    conditional updates), then the range leaves the head.
+ *
+ * Every run first finishes the unsealed ranges it finds, and takes a queued
+ * notarization only if a consistent read shows it has no index, so an entry
+ * lands exactly once: a notarization without an index is either outside the
+ * log or in an unsealed range, which has been sealed by then. Safe to run
+ * concurrently and repeatedly; a crash anywhere leaves a state the next run
+ * completes.
  */
 export class Integrator {
   private readonly maxBatch: number;
-  /** Seen in the log although the queue still lists them (the queue index lags by up to a second). */
-  private readonly integrated = new Set<string>();
 
   constructor(
     private readonly store: LogStore,
     private readonly signer: Signer,
     private readonly options: IntegratorOptions,
   ) {
-    this.maxBatch = Math.min(options.maxBatch ?? 25, 40);
+    this.maxBatch = Math.max(1, Math.min(options.maxBatch ?? DEFAULT_BATCH, MAX_BATCH));
   }
 
   /**
@@ -69,58 +82,84 @@ export class Integrator {
     return { sealed, treeSize, conflicts };
   }
 
-  /** One attempt at one batch. */
+  /** One attempt at one batch, after finishing any range another run left unsealed. */
   async integrateBatch(): Promise<IntegrationResult> {
     const head = await this.store.head();
+    this.checkOrigin(head);
     const size = head?.size ?? 0;
+    for (const range of head?.unsealed ?? []) await this.seal(range);
+
+    const queued = await this.store.pending(this.maxBatch);
+    const indexed = queued.length > 0 ? await this.store.indexed(queued.map((n) => n.id)) : new Set();
+    const batch = queued.filter((n) => !indexed.has(n.id));
+    if (batch.length === 0) return { sealed: 0, treeSize: size, conflicts: 0 };
+
+    const range: SealRange = { start: size, end: size + batch.length, sealedAt: new Date().toISOString() };
+    const outcome = await this.commit(range, batch);
+    if (outcome === 'head_moved') return { sealed: 0, treeSize: size, conflicts: 1 };
+    await this.seal(
+      range,
+      batch.map((n, i) => ({ notarizationId: n.id, index: size + i })),
+    );
+    return { sealed: batch.length, treeSize: range.end, conflicts: 0 };
+  }
+
+  private checkOrigin(head: TreeHead | undefined) {
     const headOrigin = head?.checkpoint.slice(0, head.checkpoint.indexOf('\n'));
     if (headOrigin !== undefined && headOrigin !== this.options.origin) {
       // The origin names the log in every checkpoint and in its verifier key: it can never change.
       throw new Error(`the log's origin is ${headOrigin}; refusing to sign as ${this.options.origin}`);
     }
-    const queued = await this.store.pending(this.maxBatch + this.integrated.size);
-    // Forget ids the queue no longer lists: the index has caught up with them.
-    const listed = new Set(queued.map((n) => n.id));
-    for (const id of this.integrated) if (!listed.has(id)) this.integrated.delete(id);
-    let pending: PendingEntry[] = queued
-      .filter((n) => !this.integrated.has(n.id))
-      .slice(0, this.maxBatch)
-      .map((n) => ({ notarizationId: n.id, receivedAt: n.receivedAt, entry: entryBytes(n) }));
-    if (pending.length === 0) return { sealed: 0, treeSize: size, conflicts: 0 };
-
-    let batch = await this.prepare(size, pending);
-    while (batch.nodes.length + batch.entries.length + 1 > MAX_COMMIT_ITEMS) {
-      pending = pending.slice(0, Math.max(1, pending.length - 4));
-      batch = await this.prepare(size, pending);
-    }
-    const outcome = await this.store.commit(batch);
-    if (outcome.kind === 'committed')
-      return { sealed: batch.entries.length, treeSize: batch.head.size, conflicts: 0 };
-    if (outcome.kind === 'already_integrated')
-      for (const id of outcome.notarizationIds) this.integrated.add(id);
-    return { sealed: 0, treeSize: size, conflicts: 1 };
   }
 
-  private async prepare(size: number, entries: PendingEntry[]): Promise<BatchCommit> {
-    const leaves = entries.map((e) => hashLeaf(encoder.encode(e.entry)));
-    const newSize = size + leaves.length;
-    // The new root reads new nodes where they exist and the old frontier otherwise.
-    const compute = (read: NodeReader) => {
-      const nodes = appendNodes(read, size, leaves);
-      const created = new Map(nodes.map(([l, i, h]) => [nodeKey(l, i), h]));
-      const root = rootHash((l, i) => created.get(nodeKey(l, i)) ?? read(l, i), newSize);
-      return { nodes, root };
-    };
-    const stored = await readNodes(this.store, nodesRead(compute));
-    const { nodes, root } = compute(stored);
-    const head: TreeHead = {
-      size: newSize,
-      rootHash: root,
-      checkpoint: await signCheckpoint(
-        { origin: this.options.origin, size: newSize, rootHash: root },
-        this.signer,
-      ),
-    };
-    return { previousSize: size, head, nodes, entries, sealedAt: new Date().toISOString() };
+  private async commit(range: SealRange, batch: readonly PendingNotarization[]) {
+    const size = range.start;
+    const entries = batch.map((n) => encoder.encode(entryBytes(n)));
+    const edgeKeys = tilesForRoot(size);
+    const [edges, edgeBundle] = await Promise.all([
+      this.store.readTiles(edgeKeys),
+      size % TILE_WIDTH > 0 ? this.store.readBundle(Math.floor(size / TILE_WIDTH)) : undefined,
+    ]);
+    const tiles = appendToTiles(size, edges, entries.map(hashLeaf));
+    const bundles = appendToBundles(size, edgeBundle, entries);
+    const after = new Map(edges);
+    for (const t of tiles) after.set(tileKey(t), t.bytes);
+    const rootHash = rootFromTiles(range.end, (t) => after.get(tileKey(t)) ?? new Uint8Array());
+    const checkpoint = await signCheckpoint(
+      { origin: this.options.origin, size: range.end, rootHash },
+      this.signer,
+    );
+    return this.store.commit({
+      previousSize: size,
+      head: { size: range.end, rootHash, checkpoint },
+      tiles,
+      bundles,
+      range,
+    });
+  }
+
+  /** Marks every notarization of a committed range with its index, then takes the range off the head. */
+  private async seal(range: SealRange, known?: readonly LogPosition[]) {
+    const positions = known ?? (await this.positionsIn(range));
+    await this.store.markSealed(positions, range.sealedAt);
+    await this.store.finishSeal(range);
+  }
+
+  /** The notarization ids of a range, from its entry bundles. */
+  private async positionsIn(range: SealRange): Promise<LogPosition[]> {
+    const positions: LogPosition[] = [];
+    const first = Math.floor(range.start / TILE_WIDTH);
+    const last = Math.floor((range.end - 1) / TILE_WIDTH);
+    for (let b = first; b <= last; b++) {
+      const bundle = await this.store.readBundle(b);
+      if (!bundle) throw new Error(`entry bundle ${b} of a committed range is missing`);
+      parseEntryBundle(bundle).forEach((entry, i) => {
+        const index = b * TILE_WIDTH + i;
+        if (index < range.start || index >= range.end) return;
+        const { id } = JSON.parse(decoder.decode(entry)) as { id: string };
+        positions.push({ notarizationId: id, index });
+      });
+    }
+    return positions;
   }
 }

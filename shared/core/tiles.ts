@@ -88,10 +88,10 @@ export function tileBytes(read: NodeReader, { level, index, width }: TileAddress
 }
 
 /** MTH of `count` (a power of two) consecutive hashes of a tile starting at `offset`. */
-function hashWithin(tile: Uint8Array, offset: number, count: number): Hash {
+export function hashWithinTile(tile: Uint8Array, offset: number, count: number): Hash {
   if (count === 1) return tile.subarray(offset * HASH_SIZE, (offset + 1) * HASH_SIZE);
   const half = count / 2;
-  return hashChildren(hashWithin(tile, offset, half), hashWithin(tile, offset + half, half));
+  return hashChildren(hashWithinTile(tile, offset, half), hashWithinTile(tile, offset + half, half));
 }
 
 /**
@@ -108,7 +108,7 @@ export function rootFromTiles(treeSize: number, fetch: (tile: TileAddress) => Ui
     let offset = 0;
     for (let bit = TILE_WIDTH / 2; bit >= 1; bit /= 2) {
       if (Math.floor(tile.width / bit) % 2 === 1) {
-        subtrees.push(hashWithin(bytes, offset, bit));
+        subtrees.push(hashWithinTile(bytes, offset, bit));
         offset += bit;
       }
     }

@@ -2,11 +2,13 @@ import type { LogStore } from '../ports/log-store';
 import type { Notarization } from '../ports/notarization-store';
 import type { Signer } from '../ports/signer';
 import { StempelError } from './errors';
-import { consistencyProof, inclusionProof, nodesRead } from './merkle';
+import { consistencyProof, HASH_SIZE, inclusionProof, type NodeReader, nodesRead } from './merkle';
 import type { Receipt } from './receipt';
 import { formatVerifierKey } from './signed-note';
-import { readNodes } from './tree-reads';
+import { bundlePrefix, tileKey, tileNodeReader, tilesForNodes } from './tile-log';
+import { parseEntryBundle, TILE_WIDTH, type TileAddress } from './tiles';
 
+const decoder = new TextDecoder();
 const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
 
 /** Read side of the log: receipts, checkpoints, consistency proofs, the verifier key. */
@@ -22,17 +24,15 @@ export class Transparency {
     if (notarization.logIndex === undefined) return undefined;
     const index = notarization.logIndex;
     const head = await this.requireHead();
-    const [entry, read] = await Promise.all([
-      this.store.leafEntry(index),
-      readNodes(
-        this.store,
-        nodesRead((r) => inclusionProof(r, index, head.size)),
-      ),
+    const [bundle, read] = await Promise.all([
+      this.store.readBundle(Math.floor(index / TILE_WIDTH)),
+      this.nodes((r) => inclusionProof(r, index, head.size)),
     ]);
-    if (entry === undefined) throw new Error(`log leaf ${index} is missing`);
+    const entry = bundle ? parseEntryBundle(bundle)[index % TILE_WIDTH] : undefined;
+    if (entry === undefined) throw new Error(`log entry ${index} is missing`);
     return {
       v: 1,
-      entry,
+      entry: decoder.decode(entry),
       index,
       treeSize: head.size,
       inclusionProof: inclusionProof(read, index, head.size).map(b64),
@@ -53,10 +53,7 @@ export class Transparency {
         `Need 1 ≤ from ≤ to ≤ ${head.size} (the current tree size).`,
       );
     }
-    const read = await readNodes(
-      this.store,
-      nodesRead((r) => consistencyProof(r, from, to)),
-    );
+    const read = await this.nodes((r) => consistencyProof(r, from, to));
     return { from, to, proof: consistencyProof(read, from, to).map(b64) };
   }
 
@@ -68,6 +65,27 @@ export class Transparency {
       algorithm: 'Ed25519' as const,
       publicKey: b64(publicKey),
     };
+  }
+
+  /**
+   * Tile `tile/<L>/<N>[.p/<W>]` (or its entry bundle) as C2SP tlog-tiles
+   * serves it: exactly W hashes (entries), cut from the stored tile, which
+   * only ever grows. Undefined while the log is shorter.
+   */
+  async tile(address: TileAddress, entries: boolean): Promise<Uint8Array | undefined> {
+    if (entries) {
+      const bundle = await this.store.readBundle(address.index);
+      return bundle && bundlePrefix(bundle, address.width);
+    }
+    const stored = (await this.store.readTiles([address])).get(tileKey(address));
+    const length = address.width * HASH_SIZE;
+    return stored && stored.length >= length ? stored.subarray(0, length) : undefined;
+  }
+
+  /** A NodeReader holding the nodes `compute` reads, fetched as tiles in one batch read. */
+  private async nodes(compute: (read: NodeReader) => unknown): Promise<NodeReader> {
+    const keys = tilesForNodes(nodesRead(compute));
+    return tileNodeReader(keys.length > 0 ? await this.store.readTiles(keys) : new Map());
   }
 
   private async requireHead() {

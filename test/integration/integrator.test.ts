@@ -55,26 +55,41 @@ async function expectExactlyOnce(log: Log, ids: string[]) {
   const key = (await log.transparency.key()).verifierKey;
   const head = await log.store.head();
   expect(head?.size).toBe(ids.length);
+  // Sixteen at a time: hundreds of receipts one by one would dominate the suite's time.
   const indices: number[] = [];
-  for (const id of ids) {
-    const n = await log.notarizations.get(id);
-    expect(n?.status, id).toBe('sealed');
-    indices.push(n?.logIndex as number);
-    const receipt = await log.transparency.receipt(n as NonNullable<typeof n>);
-    expect(verifyReceipt(n?.sha256 as string, receipt, key).entry.id).toBe(id);
+  for (let i = 0; i < ids.length; i += 16) {
+    await Promise.all(
+      ids.slice(i, i + 16).map(async (id) => {
+        const n = await log.notarizations.get(id);
+        expect(n?.status, id).toBe('sealed');
+        indices.push(n?.logIndex as number);
+        const receipt = await log.transparency.receipt(n as NonNullable<typeof n>);
+        expect(verifyReceipt(n?.sha256 as string, receipt, key).entry.id).toBe(id);
+      }),
+    );
   }
   expect(indices.sort((a, b) => a - b)).toEqual(ids.map((_, i) => i));
   expect(await log.store.pending(10)).toEqual([]);
+  expect(head?.unsealed).toEqual([]);
 }
 
-/** A LogStore whose commit lands and then "crashes" before the caller learns of it. */
-const crashAfterCommit = (store: LogStore, times: number): LogStore => {
+/** A LogStore whose step `step` fails (after doing its work when `after`) the first `times` calls. */
+const crashing = <K extends 'commit' | 'markSealed' | 'finishSeal'>(
+  store: LogStore,
+  step: K,
+  { times = 1, after = true } = {},
+): LogStore => {
   let left = times;
+  const real = store[step].bind(store) as (...args: unknown[]) => Promise<unknown>;
   return wrapLogStore(store, {
-    commit: async (batch) => {
-      const outcome = await store.commit(batch);
-      if (left-- > 0) throw new Error('crash after commit');
-      return outcome;
+    [step]: async (...args: unknown[]) => {
+      if (left > 0 && !after) {
+        left--;
+        throw new Error(`crash in ${step}`);
+      }
+      const out = await real(...args);
+      if (left-- > 0) throw new Error(`crash in ${step}`);
+      return out;
     },
   });
 };
@@ -144,13 +159,49 @@ describe('integrator faults (DynamoDB Local)', () => {
   it('completes after a crash right after a commit, without duplicating anything', async () => {
     const log = await freshLog();
     const created = await log.notarize(12);
-    const crashing = new Integrator(crashAfterCommit(log.store, 1), log.signer, {
+    const failing = new Integrator(crashing(log.store, 'commit'), log.signer, {
       origin: ORIGIN,
       maxBatch: 5,
     });
-    await expect(crashing.drain()).rejects.toThrow('crash after commit');
-    expect((await log.store.head())?.size).toBe(5);
+    await expect(failing.drain()).rejects.toThrow('crash in commit');
+    const head = await log.store.head();
+    expect(head?.size).toBe(5);
+    expect(head?.unsealed).toMatchObject([{ start: 0, end: 5 }]);
+    // The committed entries are in the log but not yet marked: they must not be appended again.
+    expect((await log.store.pending(20)).length).toBe(12);
     await new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 5 }).drain();
+    await expectExactlyOnce(
+      log,
+      created.map((n) => n.id),
+    );
+  });
+
+  it.each([
+    ['halfway through marking notarizations sealed', 'markSealed', false],
+    ['after marking, before the range leaves the head', 'finishSeal', false],
+    ['after the range left the head, before the caller heard', 'finishSeal', true],
+  ] as const)('completes after a crash %s', async (_, step, after) => {
+    const log = await freshLog();
+    const created = await log.notarize(300); // crosses a tile boundary at 256
+    let store = crashing(log.store, step, { after });
+    if (step === 'markSealed') {
+      // Mark some of the range, then die: a partly marked range.
+      store = wrapLogStore(log.store, {
+        markSealed: async (positions, at) => {
+          await log.store.markSealed(positions.slice(0, Math.floor(positions.length / 2)), at);
+          throw new Error('crash in markSealed');
+        },
+      });
+    }
+    await expect(
+      new Integrator(store, log.signer, { origin: ORIGIN, maxBatch: 280 }).drain(),
+    ).rejects.toThrow(`crash in ${step}`);
+    expect((await log.store.head())?.size).toBe(280);
+    // A concurrent pair of runs finishes the work.
+    await Promise.all([
+      new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 100 }).drain(),
+      new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 100 }).drain(),
+    ]);
     await expectExactlyOnce(
       log,
       created.map((n) => n.id),
@@ -169,6 +220,12 @@ describe('integrator faults (DynamoDB Local)', () => {
     );
     expect(await log.store.head()).toBeUndefined();
     expect((await log.store.pending(10)).length).toBe(4);
+    // Signing the first batch fails too, once the empty head exists.
+    await new Integrator(log.store, log.signer, { origin: ORIGIN }).initialize();
+    await expect(new Integrator(log.store, broken, { origin: ORIGIN }).drain()).rejects.toThrow(
+      'KMS unavailable',
+    );
+    expect((await log.store.head())?.size).toBe(0);
     await new Integrator(log.store, log.signer, { origin: ORIGIN }).drain();
     await expectExactlyOnce(
       log,
@@ -178,12 +235,12 @@ describe('integrator faults (DynamoDB Local)', () => {
 
   it('never forks or duplicates under concurrent and repeated runs (duplicate stream deliveries)', async () => {
     const log = await freshLog();
-    const created = await log.notarize(40);
-    const runs = Array.from({ length: 5 }, () =>
-      new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch: 6 }).drain(),
+    const created = await log.notarize(400);
+    const runs = [6, 50, 130, 300, 1024].map((maxBatch) =>
+      new Integrator(log.store, log.signer, { origin: ORIGIN, maxBatch }).drain(),
     );
     const results = await Promise.all(runs);
-    expect(results.reduce((sum, r) => sum + r.sealed, 0)).toBe(40);
+    expect(results.reduce((sum, r) => sum + r.sealed, 0)).toBe(400);
     await new Integrator(log.store, log.signer, { origin: ORIGIN }).drain(); // a late duplicate delivery: nothing to do
     await expectExactlyOnce(
       log,

@@ -4,9 +4,12 @@ import type { LogStore } from '../../shared/ports/log-store';
 export const wrapLogStore = (store: LogStore, overrides: Partial<LogStore>): LogStore => ({
   head: () => store.head(),
   initialize: (empty) => store.initialize(empty),
-  readNodes: (coordinates) => store.readNodes(coordinates),
-  leafEntry: (index) => store.leafEntry(index),
+  readTiles: (keys) => store.readTiles(keys),
+  readBundle: (index) => store.readBundle(index),
   pending: (limit) => store.pending(limit),
+  indexed: (ids) => store.indexed(ids),
   commit: (batch) => store.commit(batch),
+  markSealed: (positions, sealedAt) => store.markSealed(positions, sealedAt),
+  finishSeal: (range) => store.finishSeal(range),
   ...overrides,
 });
