@@ -16,7 +16,13 @@ import {
   tileNodeReader,
   tilesForNodes,
 } from '../../shared/core/tile-log';
-import { entryBundle, parseEntryBundle, rootFromTiles, tileBytes, tilesForRoot } from '../../shared/core/tiles';
+import {
+  entryBundle,
+  parseEntryBundle,
+  rootFromTiles,
+  tileBytes,
+  tilesForRoot,
+} from '../../shared/core/tiles';
 
 const encoder = new TextEncoder();
 const entry = (i: number) => encoder.encode(`entry ${i}`);
@@ -78,7 +84,9 @@ describe('the log kept as tiles', () => {
           const read = tileNodeReader(grown.tiles);
           const index = Math.floor(a * (grown.size - 1));
           const from = 1 + Math.floor(b * (grown.size - 1));
-          expect(inclusionProof(read, index, grown.size)).toEqual(inclusionProof(reference, index, grown.size));
+          expect(inclusionProof(read, index, grown.size)).toEqual(
+            inclusionProof(reference, index, grown.size),
+          );
           expect(consistencyProof(read, from, grown.size)).toEqual(
             consistencyProof(reference, from, grown.size),
           );
