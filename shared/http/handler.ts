@@ -56,10 +56,12 @@ const json = (
   body: unknown,
   contentType = 'application/json',
   headers: Record<string, string> = {},
-) => ({
+): APIGatewayProxyResult => ({
   statusCode: status,
   headers: { 'Content-Type': contentType, 'Cache-Control': 'no-store', ...headers },
-  body: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body),
+  ...(body instanceof Uint8Array
+    ? { body: Buffer.from(body).toString('base64'), isBase64Encoded: true }
+    : { body: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body) }),
 });
 
 function authorize(route: RouteDefinition, principal: Principal | undefined): void {

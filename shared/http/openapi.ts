@@ -43,7 +43,9 @@ export function openApiDocument(): JsonObject {
         description: r.description,
         ...(r.schema
           ? { content: { [r.contentType ?? 'application/json']: { schema: schemaOf(r.schema, 'output') } } }
-          : {}),
+          : r.contentType
+            ? { content: { [r.contentType]: { schema: { type: 'string', contentEncoding: 'binary' } } } }
+            : {}),
       };
     }
     if (route.body || route.query || route.params) responses['400'] = problemResponse('Invalid request');
@@ -53,8 +55,10 @@ export function openApiDocument(): JsonObject {
       responses['403'] = problemResponse('Not allowed for your roles, or password change required');
     }
     if (route.params) responses['404'] = problemResponse('Not found');
-    const item = paths[route.path] ?? {};
-    paths[route.path] = item;
+    // OpenAPI has no greedy parameters: API Gateway's `{path+}` is written `{path}`.
+    const path = route.path.replace('+}', '}');
+    const item = paths[path] ?? {};
+    paths[path] = item;
     item[route.method.toLowerCase()] = {
       operationId,
       summary: route.summary,

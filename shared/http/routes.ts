@@ -28,6 +28,11 @@ export interface RouteDefinition {
   readonly body?: z.ZodMiniType;
   readonly query?: z.ZodMiniType;
   readonly params?: z.ZodMiniType;
+  /**
+   * Also (`also`) or only (`only`) on the log's tiles API: the C2SP
+   * tlog-tiles surface, a GET-only API that returns binary bodies as they are.
+   */
+  readonly tiles?: 'also' | 'only';
   readonly responses: Readonly<Record<number, ResponseDefinition>>;
 }
 
@@ -249,9 +254,26 @@ export const routes = {
     path: '/v1/log/checkpoint',
     group: 'log',
     access: 'public',
+    tiles: 'also',
     summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note)',
     responses: {
       200: { description: 'Signed note', contentType: 'text/plain; charset=utf-8', schema: s.textBody },
+    },
+  }),
+  tile: route({
+    method: 'GET',
+    path: '/v1/log/tile/{path+}',
+    group: 'log',
+    access: 'public',
+    tiles: 'only',
+    summary:
+      'A C2SP tlog-tiles tile (`tile/<L>/<N>[.p/<W>]`) or entry bundle (`tile/entries/<N>[.p/<W>]`); immutable',
+    params: s.tileParams,
+    responses: {
+      200: {
+        description: 'The tile: W (or 256) hashes of 32 bytes; or the entry bundle',
+        contentType: 'application/octet-stream',
+      },
     },
   }),
   logKey: route({

@@ -172,6 +172,13 @@ export const receiptResponse = meta(receiptSchema, {
 
 export const textBody = z.string();
 
+export const tileParams = z.strictObject({
+  path: meta(z.string().check(z.maxLength(64)), {
+    description:
+      'after `tile/`: `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in x-prefixed groups of three digits',
+  }),
+});
+
 export const pendingResponse = z.object({ status: z.literal('pending') });
 
 export const consistencyQuery = z

@@ -129,9 +129,10 @@ const matchRoute = (method: string, path: string) => {
   for (const [, route] of routeList()) {
     if (route.method !== method) continue;
     const names: string[] = [];
-    const pattern = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    // `{name}` is one path segment; a greedy `{name+}` is the rest of the path, as in API Gateway.
+    const pattern = route.path.replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => {
       names.push(name);
-      return '([^/]+)';
+      return greedy ? '(.+)' : '([^/]+)';
     });
     const m = new RegExp(`^${pattern}$`).exec(path);
     if (m) {

@@ -9,6 +9,7 @@ import { openCheckpoint } from '../../shared/core/checkpoint';
 import { verifyConsistency } from '../../shared/core/merkle';
 import { verifyReceipt } from '../../shared/core/receipt';
 import { parseVerifierKey } from '../../shared/core/signed-note';
+import { auditLog } from '../independent/tlog-tiles-client.mjs';
 import { adminToken, apiUrl, call, createUser } from '../support/http';
 
 const run = promisify(execFile);
@@ -98,6 +99,44 @@ describe('the transparency log, end to end over HTTP', () => {
     const one = await call('GET', `/v1/notarizations/${all[0]?.id}`, { token: all[0]?.token });
     expect(one.body).toMatchObject({ status: 'sealed', logIndex: expect.any(Number) });
   }, 180_000);
+
+  it('serves C2SP tlog-tiles that an independent client audits, every tile and entry, to the signed root', async () => {
+    const prefix = `${apiUrl()}/v1/log/`;
+    const audit = await auditLog({ prefix, verifierKey, full: true });
+    const checkpoint = openCheckpoint(
+      (await call('GET', '/v1/log/checkpoint')).body as string,
+      parseVerifierKey(verifierKey),
+    );
+    expect(audit.size).toBeGreaterThan(256); // the first test crossed a full tile
+    expect(audit.size).toBeLessThanOrEqual(checkpoint.size);
+    expect(audit.entries).toBe(audit.size);
+
+    const full = await fetch(`${prefix}tile/0/000`);
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-type')).toBe('application/octet-stream');
+    expect(full.headers.get('cache-control')).toContain('immutable');
+    expect((await full.arrayBuffer()).byteLength).toBe(256 * 32);
+    // A partial tile is the prefix of the stored one: the same bytes whenever it is asked for.
+    const partial = new Uint8Array(await (await fetch(`${prefix}tile/0/000.p/7`)).arrayBuffer());
+    expect(partial).toEqual(
+      new Uint8Array(await (await fetch(`${prefix}tile/0/000`)).arrayBuffer()).slice(0, 7 * 32),
+    );
+    const bundle = await fetch(`${prefix}tile/entries/000.p/2`);
+    expect(bundle.status).toBe(200);
+
+    for (const missing of [
+      'tile/0/999',
+      'tile/3/000.p/1',
+      'tile/0/000.p/256',
+      'tile/0/0',
+      'tile/x/000',
+      'tile/0/001.p/0',
+    ]) {
+      const res = await fetch(`${prefix}${missing}`);
+      expect(res.status, missing).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+  });
 
   it('stempel verify checks a document and its receipt offline, and says what failed', async () => {
     const uploader = uploaders[0] as (typeof uploaders)[number];
