@@ -27,8 +27,22 @@ import type { StageConfig } from './stage-config';
 export interface StempelApiProps {
   readonly config: StageConfig;
   readonly functions: Readonly<Record<FunctionGroup, IFunction>>;
-  readonly authorizer: IFunction;
+  /**
+   * `main`: every route but the tiles-only ones. `tiles`: the log's C2SP
+   * tlog-tiles routes (all public GETs), with every media type binary so
+   * that tiles reach clients as bytes whatever their Accept header; kept
+   * apart because `*` binary types would turn JSON request bodies and CORS
+   * preflight mocks binary too.
+   */
+  readonly surface: 'main' | 'tiles';
+  /** The TOKEN authorizer function; the tiles surface has no protected route and needs none. */
+  readonly authorizer?: IFunction;
+  /** The account's API Gateway logging role, when another API of the stack made it already. */
+  readonly account?: ApiGatewayAccount;
 }
+
+const onSurface = (surface: StempelApiProps['surface'], route: RouteDefinition) =>
+  surface === 'main' ? route.tiles !== 'only' : route.tiles !== undefined;
 
 /** One JSON object per request in the access log; every value is a string so the line is always valid JSON. */
 export const ACCESS_LOG_FIELDS = {
@@ -85,7 +99,12 @@ export const requestBodySchema = (body: z.ZodMiniType): JsonSchema =>
   draft4(z.toJSONSchema(body, { target: 'draft-04', io: 'input' })) as JsonSchema;
 
 const pathParameters = (route: RouteDefinition): string[] =>
-  [...route.path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string);
+  [...route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)].map((m) => m[1] as string);
+
+const requireAuthorizer = (authorizer: TokenAuthorizer | undefined, route: RouteDefinition) => {
+  if (!authorizer) throw new Error(`${route.method} ${route.path} needs the TOKEN authorizer`);
+  return authorizer;
+};
 
 /**
  * The REST API (v1): every route of shared/http/routes.ts as a Lambda proxy
@@ -101,21 +120,30 @@ const pathParameters = (route: RouteDefinition): string[] =>
 export class StempelApi extends Construct {
   readonly api: RestApi;
   readonly accessLogs: LogGroup;
+  /** API Gateway's CloudWatch Logs role (one per account and region). */
+  readonly account: ApiGatewayAccount;
+  /** The routes this API serves. */
+  readonly routes: ReturnType<typeof routeList>;
 
   constructor(scope: Construct, id: string, props: StempelApiProps) {
     super(scope, id);
     const { config } = props;
+    this.routes = routeList().filter(([, r]) => onSurface(props.surface, r));
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: config.logRetention,
       removalPolicy: config.logRemovalPolicy,
     });
-    const account = new ApiGatewayAccount(this, 'Account');
-
-    const cors = config.corsOrigins.length > 0;
+    this.account = props.account ?? new ApiGatewayAccount(this, 'Account');
+    const tiles = props.surface === 'tiles';
+    // A GET without custom headers is a simple request: the tiles API needs no preflight.
+    const cors = config.corsOrigins.length > 0 && !tiles;
     this.api = new RestApi(this, 'Api', {
-      restApiName: `stempel-${config.stage}`,
-      description: `Stempel ${config.stage}: document notarization API`,
+      restApiName: tiles ? `stempel-${config.stage}-log-tiles` : `stempel-${config.stage}`,
+      description: tiles
+        ? `Stempel ${config.stage}: the transparency log as C2SP tlog-tiles`
+        : `Stempel ${config.stage}: document notarization API`,
+      ...(tiles ? { binaryMediaTypes: ['*/*'] } : {}),
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: false,
       deployOptions: {
@@ -133,31 +161,40 @@ export class StempelApi extends Construct {
         ? {
             defaultCorsPreflightOptions: {
               allowOrigins: [...config.corsOrigins],
-              allowMethods: [...new Set(routeList().map(([, r]) => r.method))],
+              allowMethods: [...new Set(this.routes.map(([, r]) => r.method))],
               allowHeaders: ['Authorization', 'Content-Type'],
               maxAge: Duration.hours(1),
             },
           }
         : {}),
     });
-    this.api.deploymentStage.node.addDependency(account);
+    this.api.deploymentStage.node.addDependency(this.account);
 
-    const authorizer = new TokenAuthorizer(this, 'Authorizer', {
-      authorizerName: 'access-token',
-      handler: props.authorizer,
-      identitySource: IdentitySource.header('Authorization'),
-      validationRegex: BEARER_TOKEN,
-      // No caching: a disabled user or changed roles take effect on the next request.
-      resultsCacheTtl: Duration.seconds(0),
-    });
+    const authorizer = props.authorizer
+      ? new TokenAuthorizer(this, 'Authorizer', {
+          authorizerName: 'access-token',
+          handler: props.authorizer,
+          identitySource: IdentitySource.header('Authorization'),
+          validationRegex: BEARER_TOKEN,
+          // No caching: a disabled user or changed roles take effect on the next request.
+          resultsCacheTtl: Duration.seconds(0),
+        })
+      : undefined;
 
     this.addRoutes(props.functions, authorizer);
     this.addGatewayResponses(config.corsOrigins);
   }
 
-  private addRoutes(functions: Readonly<Record<FunctionGroup, IFunction>>, authorizer: TokenAuthorizer) {
+  private addRoutes(
+    functions: Readonly<Record<FunctionGroup, IFunction>>,
+    authorizer: TokenAuthorizer | undefined,
+  ) {
+    const groups = new Set(this.routes.map(([, r]) => r.group));
     const integrations = Object.fromEntries(
-      FUNCTION_GROUPS.map((g) => [g, new LambdaIntegration(functions[g], { allowTestInvoke: false })]),
+      FUNCTION_GROUPS.filter((g) => groups.has(g)).map((g) => [
+        g,
+        new LambdaIntegration(functions[g], { allowTestInvoke: false }),
+      ]),
     ) as Record<FunctionGroup, LambdaIntegration>;
     const bodyValidator = new RequestValidator(this, 'BodyValidator', {
       restApi: this.api,
@@ -172,7 +209,7 @@ export class StempelApi extends Construct {
       validateRequestParameters: true,
     });
 
-    for (const [operationId, route] of routeList()) {
+    for (const [operationId, route] of this.routes) {
       const params = pathParameters(route);
       let model: Model | undefined;
       if (route.body) {
@@ -190,7 +227,10 @@ export class StempelApi extends Construct {
           operationName: operationId,
           ...(route.access === 'public'
             ? { authorizationType: AuthorizationType.NONE }
-            : { authorizationType: AuthorizationType.CUSTOM, authorizer }),
+            : {
+                authorizationType: AuthorizationType.CUSTOM,
+                authorizer: requireAuthorizer(authorizer, route),
+              }),
           ...(params.length > 0
             ? { requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])) }
             : {}),

@@ -53,6 +53,8 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     'The OpenAPI document describes the public contract of the API and contains no data; clients need it before they can sign in.',
   'GET /v1/log/checkpoint':
     'The signed log checkpoint is public by design: anyone must be able to verify receipts and the append-only log without an account.',
+  'GET /v1/log/tile/{path+}':
+    'The log tiles (C2SP tlog-tiles) are public by design: anyone, with any tlog-tiles client, must be able to recompute the signed roots and audit every entry without an account. They hold hashes and the opaque log entries only.',
   'GET /v1/log/key':
     'The log verifier (public) key is public by design: verifiers pin it to check checkpoints offline.',
   'GET /v1/log/consistency':

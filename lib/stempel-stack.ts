@@ -113,9 +113,16 @@ export class StempelStack extends Stack {
     ][])
       data.restrictKeyUse(data[key], use.actions, use.functions.map(role));
 
-    const api = new StempelApi(this, 'Api', { config, functions, authorizer });
+    const api = new StempelApi(this, 'Api', { config, functions, authorizer, surface: 'main' });
+    // The log's tlog-tiles: a GET-only API of its own, because binary bodies need `*/*` binary media types.
+    const tiles = new StempelApi(this, 'TilesApi', {
+      config,
+      functions,
+      surface: 'tiles',
+      account: api.account,
+    });
     const waf = new StempelWaf(this, 'Waf', {
-      stage: api.api.deploymentStage,
+      stages: [api.api.deploymentStage, tiles.api.deploymentStage],
       stageName: config.stage,
       limits: config.waf,
       logRetention: config.logRetention,
@@ -123,6 +130,10 @@ export class StempelStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the REST API stage' });
+    new CfnOutput(this, 'LogTilesPrefix', {
+      value: `${tiles.api.url}v1/log/`,
+      description: 'C2SP tlog-tiles prefix of the log: <prefix>checkpoint, <prefix>tile/…',
+    });
     new CfnOutput(this, 'DataKeyId', {
       value: data.dataKey.keyId,
       description: 'KMS key for tables and documents',

@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
 import type { StageConfig } from './stage-config';
 
 export interface StempelWafProps {
-  readonly stage: Stage;
+  /** The API stages the web ACL protects. */
+  readonly stages: readonly Stage[];
   /** The stage's name as a literal (Stage.stageName is a token, which a WAF search string cannot hold). */
   readonly stageName: string;
   readonly limits: StageConfig['waf'];
@@ -53,20 +54,20 @@ const pathStartsWith = (prefix: string): CfnWebACL.StatementProperty => ({
 });
 
 /**
- * A regional WAFv2 web ACL on the API stage: AWS managed rule groups (common
+ * A regional WAFv2 web ACL on the API stages: AWS managed rule groups (common
  * exploits, known bad inputs, IP reputation), a per-IP rate limit on every
  * path, and a tighter one on /v1/auth/ against credential stuffing. Blocked
  * and counted requests are logged, with the Authorization header redacted.
  *
  * @example
- * new StempelWaf(this, 'Waf', { stage: api.deploymentStage, stageName: 'dev', limits: config.waf, logRetention, logRemovalPolicy });
+ * new StempelWaf(this, 'Waf', { stages: [api.deploymentStage], stageName: 'dev', limits: config.waf, logRetention, logRemovalPolicy });
  */
 export class StempelWaf extends Construct {
   readonly webAcl: CfnWebACL;
 
   constructor(scope: Construct, id: string, props: StempelWafProps) {
     super(scope, id);
-    const { limits, stage, stageName } = props;
+    const { limits, stages, stageName } = props;
 
     // On the execute-api host the path carries the stage (/<stage>/v1/auth/…);
     // behind a custom domain with an empty base path it does not.
@@ -119,11 +120,13 @@ export class StempelWaf extends Construct {
       ],
     });
 
-    const association = new CfnWebACLAssociation(this, 'Association', {
-      resourceArn: stage.stageArn,
-      webAclArn: this.webAcl.attrArn,
+    stages.forEach((stage, i) => {
+      const association = new CfnWebACLAssociation(this, i === 0 ? 'Association' : `Association${i + 1}`, {
+        resourceArn: stage.stageArn,
+        webAclArn: this.webAcl.attrArn,
+      });
+      association.node.addDependency(stage);
     });
-    association.node.addDependency(stage);
 
     // WAF requires the log group name to start with aws-waf-logs-, and its ARN without the trailing :*.
     const stack = Stack.of(this);

@@ -12,6 +12,8 @@ export interface IntegrationResult {
   readonly treeSize: number;
   /** Batches lost to a concurrent integrator (retried). */
   readonly conflicts: number;
+  /** The queue listed only entries that are in the log already: its index lags behind (retried). */
+  readonly lagging?: boolean;
 }
 
 export interface IntegratorOptions {
@@ -23,6 +25,10 @@ export interface IntegratorOptions {
 /** A batch touches a handful of tiles whatever its size; this keeps its transaction far below 4 MB. */
 export const MAX_BATCH = 4096;
 const DEFAULT_BATCH = 1024;
+
+const MAX_LAGGING_ROUNDS = 10;
+const LAGGING_PAUSE_MS = 100;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -72,12 +78,15 @@ export class Integrator {
     let sealed = 0;
     let conflicts = 0;
     let treeSize = (await this.store.head())?.size ?? 0;
+    let lagging = 0;
     while (Date.now() < deadline) {
       const step = await this.integrateBatch();
       treeSize = step.treeSize;
       conflicts += step.conflicts;
-      if (step.sealed === 0 && step.conflicts === 0) break;
       sealed += step.sealed;
+      // Right after a large batch the queue's index may still list it, hiding newer entries behind it.
+      if (step.lagging && lagging++ < MAX_LAGGING_ROUNDS) await sleep(LAGGING_PAUSE_MS);
+      else if (step.sealed === 0 && step.conflicts === 0) break;
     }
     return { sealed, treeSize, conflicts };
   }
@@ -92,7 +101,7 @@ export class Integrator {
     const queued = await this.store.pending(this.maxBatch);
     const indexed = queued.length > 0 ? await this.store.indexed(queued.map((n) => n.id)) : new Set();
     const batch = queued.filter((n) => !indexed.has(n.id));
-    if (batch.length === 0) return { sealed: 0, treeSize: size, conflicts: 0 };
+    if (batch.length === 0) return { sealed: 0, treeSize: size, conflicts: 0, lagging: queued.length > 0 };
 
     const range: SealRange = { start: size, end: size + batch.length, sealedAt: new Date().toISOString() };
     const outcome = await this.commit(range, batch);

@@ -94,8 +94,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
 
     it('keeps every log group for the stage retention', () => {
       const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
-      // + API access logs, WAF logs and the deployment trigger's provider
-      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 3);
+      // + access logs of the API and of the tiles API, WAF logs and the deployment trigger's provider
+      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 4);
       for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
     });
 
@@ -291,7 +291,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       const methods = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter(
         (m) => m.Properties.HttpMethod !== 'OPTIONS',
       );
-      expect(methods).toHaveLength(routeList().length);
+      // The checkpoint is on both APIs; the tiles only on the tiles API.
+      const onBoth = routeList().filter(([, r]) => r.tiles === 'also');
+      expect(methods).toHaveLength(routeList().length + onBoth.length);
       for (const [operationId, route] of routeList()) {
         const method = methods.find((m) => m.Properties.OperationName === operationId);
         expect(method?.Properties).toMatchObject({
@@ -344,7 +346,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     });
 
     it('answers its own errors as RFC 9457 problems', () => {
-      template.resourceCountIs('AWS::ApiGateway::GatewayResponse', gatewayProblems.length);
+      template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 2 * gatewayProblems.length); // both APIs
       for (const p of gatewayProblems) {
         template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
           ResponseType: p.responseType,
@@ -357,8 +359,10 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       }
     });
 
-    it('throttles, traces and logs the stage (JSON access log, no bodies)', () => {
-      const stage = only(template, 'AWS::ApiGateway::Stage');
+    it.each([0, 1])('throttles, traces and logs the stage of API %i (JSON access log, no bodies)', (i) => {
+      const stages = Object.values(resourcesOf(template, 'AWS::ApiGateway::Stage'));
+      expect(stages).toHaveLength(2);
+      const stage = stages[i] as (typeof stages)[number];
       expect(stage.Properties).toMatchObject({
         StageName: 'dev',
         TracingEnabled: true,
@@ -432,14 +436,38 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(prefixes).toContain('"PositionalConstraint":"STARTS_WITH"');
     });
 
-    it('is associated with the API stage and logs blocked requests without the Authorization header', () => {
-      const association = only(template, 'AWS::WAFv2::WebACLAssociation');
-      expect(JSON.stringify(association.Properties.ResourceArn)).toContain('/stages/');
+    it('is associated with both API stages and logs blocked requests without the Authorization header', () => {
+      const associations = Object.values(resourcesOf(template, 'AWS::WAFv2::WebACLAssociation'));
+      expect(associations).toHaveLength(2);
+      for (const a of associations) expect(JSON.stringify(a.Properties.ResourceArn)).toContain('/stages/');
       template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
         RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
       });
       template.hasResourceProperties('AWS::Logs::LogGroup', {
         LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+      });
+    });
+  });
+
+  describe('tiles API', () => {
+    it('serves only the public tlog-tiles GETs, every media type binary, without an authorizer', () => {
+      const apis = Object.values(resourcesOf(template, 'AWS::ApiGateway::RestApi'));
+      const tilesApi = apis.find((a) => a.Properties.BinaryMediaTypes !== undefined);
+      expect(tilesApi?.Properties).toMatchObject({
+        BinaryMediaTypes: ['*/*'],
+        Name: 'stempel-dev-log-tiles',
+      });
+      // The main API keeps text bodies, so its JSON validation and CORS preflight mocks keep working.
+      expect(apis.filter((a) => a.Properties.BinaryMediaTypes !== undefined)).toHaveLength(1);
+      template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+      const tileMethods = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter(
+        (m) => m.Properties.OperationName === 'tile',
+      );
+      expect(tileMethods).toHaveLength(1);
+      expect(tileMethods[0]?.Properties).toMatchObject({
+        HttpMethod: 'GET',
+        AuthorizationType: 'NONE',
+        RequestParameters: { 'method.request.path.path': true },
       });
     });
   });

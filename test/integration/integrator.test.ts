@@ -261,4 +261,21 @@ describe('integrator faults (DynamoDB Local)', () => {
       created.map((n) => n.id),
     );
   });
+
+  it('waits out a lagging queue index instead of stopping while newer entries wait behind it', async () => {
+    const log = await freshLog();
+    const first = await log.notarize(3);
+    await new Integrator(log.store, log.signer, { origin: ORIGIN }).drain();
+    const later = await log.notarize(2);
+    let stalePages = 2;
+    const lagging = wrapLogStore(log.store, {
+      pending: async (limit) => (stalePages-- > 0 ? first : log.store.pending(limit)),
+    });
+    const result = await new Integrator(lagging, log.signer, { origin: ORIGIN }).drain();
+    expect(result.sealed).toBe(2);
+    await expectExactlyOnce(
+      log,
+      [...first, ...later].map((n) => n.id),
+    );
+  });
 });
