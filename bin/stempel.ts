@@ -6,7 +6,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { openCheckpoint } from '../shared/core/checkpoint';
 import { ReceiptError, verifyReceipt } from '../shared/core/receipt';
 import { NoteError, parseVerifierKey } from '../shared/core/signed-note';
-import { checkGrowth, parseConsistencyProof } from '../shared/core/witness';
+import {
+  auditAllTiles,
+  checkRootFromTiles,
+  consistencyProofFromTiles,
+  TileAuditError,
+} from '../shared/core/tile-audit';
+import { checkGrowth } from '../shared/core/witness';
 
 /** Files larger than this get a progress bar while hashing (on a terminal). */
 const PROGRESS_THRESHOLD = 32 * 1024 * 1024;
@@ -116,13 +122,19 @@ program
 const log = program.command('log').description('watch the log');
 log
   .command('check')
-  .description('fetch the current checkpoint and prove the log only grew since the last one seen (a witness)')
+  .description(
+    'verify the current checkpoint against the served tlog-tiles and prove the log only grew since the last one seen (a witness)',
+  )
   .requiredOption('--key <verifier key>', 'the log verifier key (or a file holding it)', verifierKeyOption)
-  .requiredOption('--url <url>', 'the API base URL, e.g. https://api.example.com')
+  .option('--url <url>', 'the API base URL, e.g. https://api.example.com (tiles under <url>/v1/log/)')
+  .option('--tiles <prefix>', 'the tlog-tiles prefix, if not under --url (the stack output LogTilesPrefix)')
   .option('--state <file>', 'where the last verified checkpoint is kept', 'stempel-witness-checkpoint.txt')
-  .action(async (options: { key: string; url: string; state: string }) => {
+  .option('--full', 'also check every entry and every tile of the tree, not only the right edge')
+  .action(async (options: { key: string; url?: string; tiles?: string; state: string; full?: boolean }) => {
     const key = parseVerifierKey(options.key);
-    const base = options.url.replace(/\/+$/, '');
+    const prefix = options.tiles ?? (options.url ? `${options.url.replace(/\/+$/, '')}/v1/log/` : undefined);
+    if (!prefix) return fail('give --url or --tiles');
+    const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
     const open = (note: string, what: string) => {
       try {
         return openCheckpoint(note, key);
@@ -131,22 +143,34 @@ log
         throw err;
       }
     };
-    const latestNote = await fetchText(`${base}/v1/log/checkpoint`);
+    const fetchTile = async (path: string) => {
+      const res = await fetch(`${base}${path}`);
+      if (!res.ok) fail(`${base}${path} answered ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
+    };
+    const latestNote = await fetchText(`${base}checkpoint`);
     const latest = open(latestNote, 'the current');
-    if (existsSync(options.state)) {
-      const earlier = open(readFileSync(options.state, 'utf8'), 'the saved');
-      let proof: readonly Uint8Array[] = [];
-      // Every tree extends the empty one: from size 0 there is nothing to prove.
-      if (latest.size > earlier.size && earlier.size > 0) {
-        const url = `${base}/v1/log/consistency?from=${earlier.size}&to=${latest.size}`;
-        const decoded = parseConsistencyProof(await fetchText(url), earlier.size, latest.size);
-        proof = decoded ?? fail(`the consistency proof from ${url} is malformed`);
+    try {
+      if (options.full) {
+        const entries = await auditAllTiles(latest, fetchTile);
+        console.log(`OK: all ${entries} entries and every tile recompute the signed root.`);
+      } else {
+        await checkRootFromTiles(latest, fetchTile);
       }
-      const verdict = checkGrowth(earlier, latest, proof);
-      if (!verdict.ok) fail(verdict.reason);
-      else console.log(`OK: the log grew from ${earlier.size} to ${latest.size} entries, consistently.`);
-    } else {
-      console.log(`OK: first checkpoint seen, ${latest.size} entries; saved to ${options.state}.`);
+      if (existsSync(options.state)) {
+        const earlier = open(readFileSync(options.state, 'utf8'), 'the saved');
+        if (earlier.origin !== latest.origin)
+          fail(`the saved checkpoint is of ${earlier.origin}, not ${latest.origin}`);
+        const proof = await consistencyProofFromTiles(earlier.size, latest.size, fetchTile);
+        const verdict = checkGrowth(earlier, latest, proof);
+        if (!verdict.ok) fail(verdict.reason);
+        console.log(`OK: the log grew from ${earlier.size} to ${latest.size} entries, consistently.`);
+      } else {
+        console.log(`OK: first checkpoint seen, ${latest.size} entries; saved to ${options.state}.`);
+      }
+    } catch (err) {
+      if (err instanceof TileAuditError) fail(err.message);
+      throw err;
     }
     writeFileSync(options.state, latestNote);
   });

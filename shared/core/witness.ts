@@ -1,6 +1,5 @@
-import { decodeCanonicalBase64 } from './base64';
 import type { Checkpoint } from './checkpoint';
-import { emptyRoot, HASH_SIZE, verifyConsistency } from './merkle';
+import { emptyRoot, verifyConsistency } from './merkle';
 
 export type GrowthVerdict =
   | { readonly ok: true; readonly grewBy: number }
@@ -36,23 +35,4 @@ export function checkGrowth(
     };
   }
   return { ok: true, grewBy: later.size - earlier.size };
-}
-
-/**
- * The hashes of a `GET /v1/log/consistency` answer for exactly `from`→`to`,
- * or undefined unless it is that JSON object with canonical base64 SHA-256
- * hashes: a lenient decoder would let many byte strings stand for one proof.
- */
-export function parseConsistencyProof(json: string, from: number, to: number): Uint8Array[] | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { from: f, to: t, proof } = body as Record<string, unknown>;
-  if (f !== from || t !== to || !Array.isArray(proof)) return undefined;
-  const hashes = proof.map((p) => decodeCanonicalBase64(p, HASH_SIZE));
-  return hashes.every((h) => h !== undefined) ? (hashes as Uint8Array[]) : undefined;
 }

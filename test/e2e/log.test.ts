@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -184,9 +184,29 @@ describe('the transparency log, end to end over HTTP', () => {
       body: { sha256: randomBytes(32).toString('hex') },
     });
     await sealedReceipt(uploader.token, res.body.id);
-    const secondRun = await cli('log', 'check', '--key', verifierKey, '--url', apiUrl(), '--state', state);
+    const secondRun = await cli(
+      'log',
+      'check',
+      '--key',
+      verifierKey,
+      '--tiles',
+      `${apiUrl()}/v1/log/`,
+      '--state',
+      state,
+      '--full',
+    );
     expect(secondRun.code, secondRun.out).toBe(0);
+    expect(secondRun.out).toMatch(/OK: all \d+ entries and every tile recompute the signed root/);
     expect(secondRun.out).toMatch(/grew from \d+ to \d+ entries/);
+    // A saved checkpoint that was altered (its signature no longer holds) is refused, not trusted.
+    const forked = (readFileSync(state, 'utf8') as string).replace(
+      /\n(\d+)\n/,
+      (_, n) => `\n${Number(n) + 1}\n`,
+    );
+    writeFileSync(state, forked);
+    const third = await cli('log', 'check', '--key', verifierKey, '--url', apiUrl(), '--state', state);
+    expect(third.code).not.toBe(0);
+    expect(third.out).toMatch(/FAILED: the saved checkpoint/);
   });
 
   it('answers a bad consistency range with 400', async () => {

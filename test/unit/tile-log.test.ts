@@ -23,9 +23,7 @@ import {
   tileBytes,
   tilesForRoot,
 } from '../../shared/core/tiles';
-
-const encoder = new TextEncoder();
-const entry = (i: number) => encoder.encode(`entry ${i}`);
+import { entry, growTiles } from '../support/tiles';
 
 /** The reference: the RFC 9162 tree node by node, as the log's Merkle code appends it. */
 function referenceTree(size: number) {
@@ -38,21 +36,6 @@ function referenceTree(size: number) {
   const leaves = Array.from({ length: size }, (_, i) => hashLeaf(entry(i)));
   for (const [l, i, h] of appendNodes(read, 0, leaves)) nodes.set(`${l}/${i}`, h);
   return read;
-}
-
-/** A tile log grown batch by batch, as the integrator grows it, keeping only what it writes. */
-function growTiles(batches: readonly number[]) {
-  const tiles = new Map<string, Uint8Array>();
-  const bundles = new Map<number, Uint8Array>();
-  let size = 0;
-  for (const count of batches) {
-    const entries = Array.from({ length: count }, (_, i) => entry(size + i));
-    for (const t of appendToTiles(size, tiles, entries.map(hashLeaf))) tiles.set(tileKey(t), t.bytes);
-    for (const b of appendToBundles(size, bundles.get(Math.floor(size / 256)), entries))
-      bundles.set(b.index, b.bytes);
-    size += count;
-  }
-  return { tiles, bundles, size };
 }
 
 describe('the log kept as tiles', () => {

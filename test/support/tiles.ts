@@ -1,0 +1,21 @@
+import { hashLeaf } from '../../shared/core/merkle';
+import { appendToBundles, appendToTiles, tileKey } from '../../shared/core/tile-log';
+
+const encoder = new TextEncoder();
+/** The entry at `i` of a test log. */
+export const entry = (i: number) => encoder.encode(`entry ${i}`);
+
+/** A tile log grown batch by batch, as the integrator grows it, keeping only what it writes. */
+export function growTiles(batches: readonly number[]) {
+  const tiles = new Map<string, Uint8Array>();
+  const bundles = new Map<number, Uint8Array>();
+  let size = 0;
+  for (const count of batches) {
+    const entries = Array.from({ length: count }, (_, i) => entry(size + i));
+    for (const t of appendToTiles(size, tiles, entries.map(hashLeaf))) tiles.set(tileKey(t), t.bytes);
+    for (const b of appendToBundles(size, bundles.get(Math.floor(size / 256)), entries))
+      bundles.set(b.index, b.bytes);
+    size += count;
+  }
+  return { tiles, bundles, size };
+}
