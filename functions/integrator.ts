@@ -18,7 +18,7 @@ const SAFETY_MARGIN_MS = 10_000;
  */
 export const handler = middy<DynamoDBStreamEvent | ScheduledEvent, void>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(captureLambdaHandler(tracer))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(logMetrics(metrics))
   .handler(async (_event, context: Context) => {
     const deadline = Date.now() + Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);

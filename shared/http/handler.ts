@@ -145,7 +145,8 @@ export function httpHandler<G extends FunctionGroup>(
 
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
+    // Responses carry tokens and personal data: never into trace metadata.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(httpSecurityHeaders());
   const origins = corsOrigins();
