@@ -14,11 +14,19 @@ describe('OpenAPI document', () => {
   it('describes every route of the route table, with its access', () => {
     expect(doc.openapi).toBe('3.1.0');
     for (const [operationId, route] of routeList()) {
-      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      // OpenAPI has no greedy parameters: `{path+}` is documented as `{path}`.
+      const op = doc.paths[route.path.replace('+}', '}')]?.[route.method.toLowerCase()];
       expect(op?.operationId, operationId).toBe(operationId);
       if (route.access === 'public') expect(op?.security).toEqual([]);
       else expect(op?.responses['401']).toBeDefined();
     }
+  });
+
+  it('documents the binary tiles route', () => {
+    const tile = doc.paths['/v1/log/tile/{path}']?.get as unknown as {
+      responses: Record<string, { content: Record<string, unknown> }>;
+    };
+    expect(Object.keys(tile.responses['200']?.content ?? {})).toEqual(['application/octet-stream']);
   });
 
   it('documents path parameters and strict request bodies', () => {
