@@ -54,7 +54,7 @@ export const identityTable = {
   ttlAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
-/** Notarizations and the (owner, hash) reservations that make them idempotent. */
+/** Notarizations, one item each, keyed by an id derived from (owner, hash). */
 export const notarizationsTable = {
   id: 'Notarizations',
   envVar: 'NOTARIZATIONS_TABLE',

@@ -1,18 +1,14 @@
-import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
 import type { Notarization, NotarizationStore } from '../ports/notarization-store';
 import type { Page } from '../ports/page';
 import { notarizationsTable, resourceName } from '../tables';
-import { decodeCursor, dynamoDocumentClient, encodeCursor, putWithReservation } from './dynamo-client';
+import { decodeCursor, dynamoDocumentClient, encodeCursor } from './dynamo-client';
 
 export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
 /** Value of the sparse `pending` attribute that queues a notarization for the log (see the byPending index). */
 export const PENDING_QUEUE = 'notary';
-/** Reserves (owner, hash); its attributes avoid the GSI key names so it never shows up in an index. */
-const reservationKey = (owner: string, sha256: string) => ({
-  pk: `OWNER_HASH#${owner}#${sha256}`,
-  sk: 'RESERVATION',
-});
 
 const toNotarization = (item: Record<string, unknown>): Notarization => ({
   id: item.id as string,
@@ -27,9 +23,10 @@ const toNotarization = (item: Record<string, unknown>): Notarization => ({
 });
 
 /**
- * Notarizations in their table. The item and its (owner, hash) reservation are
- * written in one transaction, so a retried or concurrent request can never
- * create a second notarization of the same document for the same owner.
+ * Notarizations in their table. The id is a function of (owner, hash)
+ * (core/notarization-id.ts), so one conditional put means a retried or
+ * concurrent request can never create a second notarization of the same
+ * document for the same owner.
  */
 export class DynamoNotarizationStore implements NotarizationStore {
   constructor(
@@ -38,14 +35,23 @@ export class DynamoNotarizationStore implements NotarizationStore {
   ) {}
 
   async createOnce(notarization: Notarization) {
-    const created = await putWithReservation(
-      this.db,
-      this.tableName,
-      { ...reservationKey(notarization.owner, notarization.sha256), notarizationId: notarization.id },
-      { ...notarizationKey(notarization.id), ...notarization, pending: PENDING_QUEUE },
-    );
-    if (created) return { created: true, notarization };
-    return { created: false, notarization: await this.existing(notarization.owner, notarization.sha256) };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...notarizationKey(notarization.id), ...notarization, pending: PENDING_QUEUE },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, notarization };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    const existing = await this.get(notarization.id);
+    // The id is a function of (owner, hash), so the item in the way is this owner's notarization of this hash.
+    if (!existing || existing.owner !== notarization.owner || existing.sha256 !== notarization.sha256)
+      throw new Error(`notarization ${notarization.id} exists with another owner or hash`);
+    return { created: false, notarization: existing };
   }
 
   async get(id: string): Promise<Notarization | undefined> {
@@ -104,15 +110,5 @@ export class DynamoNotarizationStore implements NotarizationStore {
     if (key && key.owner !== owner)
       throw new StempelError('invalid', 'invalid_cursor', 'The cursor is not one this listing issued.');
     return key;
-  }
-
-  private async existing(owner: string, sha256: string): Promise<Notarization> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: reservationKey(owner, sha256), ConsistentRead: true }),
-    );
-    const found = Item ? await this.get(Item.notarizationId as string) : undefined;
-    // The reservation and the item are written atomically, so one without the other is corruption.
-    if (!found) throw new Error('notarization reservation without its notarization');
-    return found;
   }
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Notarization, NotarizationStore } from '../ports/notarization-store';
 import type { Cursors } from './cursors';
 import { StempelError } from './errors';
+import { notarizationId } from './notarization-id';
 import { hasAnyRole, type Principal } from './roles';
 
 /** Most notarizations of one hash that a verify call lists. */
@@ -57,10 +57,11 @@ export class Notary {
         );
       }
     }
+    const sha256 = input.sha256.toLowerCase();
     const notarization: Notarization = {
-      id: randomUUID(),
+      id: notarizationId(principal.userId, sha256),
       owner: principal.userId,
-      sha256: input.sha256.toLowerCase(),
+      sha256,
       receivedAt: this.now().toISOString(),
       status: 'pending',
       ...(input.name === undefined ? {} : { name: input.name }),

@@ -23,7 +23,8 @@ export interface NotarizationStore {
   /**
    * Stores the notarization unless this owner already notarized this hash; in
    * that case nothing is written and the existing one is returned. Safe under
-   * concurrent identical requests: exactly one is created.
+   * concurrent identical requests: exactly one is created. Its id must be
+   * `notarizationId(owner, sha256)` (core/notarization-id.ts).
    */
   createOnce(notarization: Notarization): Promise<{ created: boolean; notarization: Notarization }>;
   get(id: string): Promise<Notarization | undefined>;

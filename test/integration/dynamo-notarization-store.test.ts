@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoNotarizationStore } from '../../shared/adapters/dynamo-notarization-store';
+import { notarizationId } from '../../shared/core/notarization-id';
 import type { Notarization } from '../../shared/ports/notarization-store';
 
 const store = new DynamoNotarizationStore();
@@ -10,7 +11,7 @@ const notarization = (
   sha256: string,
   receivedAt = new Date().toISOString(),
 ): Notarization => ({
-  id: randomUUID(),
+  id: notarizationId(owner, sha256),
   owner,
   sha256,
   receivedAt,
