@@ -1,10 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
-import { logger, metrics, tracer } from '../shared/http/observability';
+import { logger, metrics, traceHandler } from '../shared/http/observability';
 import { integrator } from '../shared/runtime/log';
 
 /** Leave this much of the invocation for the last commit to finish. */
@@ -18,7 +17,7 @@ const SAFETY_MARGIN_MS = 10_000;
  */
 export const handler = middy<DynamoDBStreamEvent | ScheduledEvent, void>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(logMetrics(metrics))
   .handler(async (_event, context: Context) => {
     const deadline = Date.now() + Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);

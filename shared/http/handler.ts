@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
@@ -10,7 +9,7 @@ import type * as z from 'zod/mini';
 import { StempelError } from '../core/errors';
 import { hasAnyRole, type Principal } from '../core/roles';
 import { corsOrigins } from './cors';
-import { logger, metrics, tracer } from './observability';
+import { logger, metrics, traceHandler } from './observability';
 import { parseRequest } from './parse-request';
 import { fromAuthorizerContext } from './principal';
 import { makeProblem, PROBLEM_CONTENT_TYPE, STATUS_BY_KIND } from './problem';
@@ -145,8 +144,7 @@ export function httpHandler<G extends FunctionGroup>(
 
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    // Responses carry tokens and personal data: never into trace metadata.
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(httpSecurityHeaders());
   const origins = corsOrigins();
