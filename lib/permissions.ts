@@ -112,9 +112,10 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
     ],
     log: [readLog, tableKeyForReaders, allow(['kms:GetPublicKey'], [data.logKey.keyArn]), readSettings],
     integrator: [
-      // The pending queue (sparse byPending index) and sealing: TransactWriteItems of Puts and Updates.
+      // The pending queue (sparse byPending index); "already in the log?" (BatchGetItem) and sealing
+      // (UpdateItem, and GetItem to tell an erased notarization from a duplicate).
       dynamo(['Query'], [indexArn(notarizations, notarizationsTable, 'byPending')]),
-      dynamo(['UpdateItem'], [notarizations.tableArn]),
+      dynamo(['GetItem', 'BatchGetItem', 'UpdateItem'], [notarizations.tableArn]),
       dynamo(['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], [log.tableArn]),
       // The stream that says "there is work" (Lambda's poller reads it with this role).
       dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [notarizationsStream]),

@@ -252,6 +252,16 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       );
     });
 
+    it('lets the integrator read and seal notarizations on their table (the "already in the log?" check)', () => {
+      const onNotarizations = statementsOf(template, 'integrator').filter((st) =>
+        /DataNotarizations[A-Z0-9]*"?,"Arn"/.test(JSON.stringify(st.Resource)),
+      );
+      const actions = onNotarizations.flatMap((st) => [st.Action].flat());
+      expect(actions).toEqual(
+        expect.arrayContaining(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
+      );
+    });
+
     it('queries only the indexes each function uses, by name (never index/*)', () => {
       const queried = (name: string) =>
         JSON.stringify(statementsOf(template, name).filter((s) => s.Action === 'dynamodb:Query'));
