@@ -11,7 +11,7 @@ import type {
 } from '../ports/log-store';
 import { logTable, notarizationsTable, resourceName } from '../tables';
 import { dynamoDocumentClient, updateIf } from './dynamo-client';
-import { notarizationKey, PENDING_QUEUE } from './dynamo-notarization-store';
+import { notarizationKey, PENDING_QUEUES } from './dynamo-notarization-store';
 
 const BATCH_GET_LIMIT = 100;
 /** Seal updates in flight at once: enough to hide round trips, within the SDK's 50 sockets. */
@@ -100,6 +100,15 @@ export class DynamoLogStore implements LogStore {
   }
 
   async pending(limit: number): Promise<readonly PendingNotarization[]> {
+    // Oldest first across the queue's shards: each shard's oldest `limit`, merged.
+    const pages = await Promise.all(PENDING_QUEUES.map((queue) => this.queuePage(queue, limit)));
+    return pages
+      .flat()
+      .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  private async queuePage(queue: string, limit: number): Promise<PendingNotarization[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -108,7 +117,7 @@ export class DynamoLogStore implements LogStore {
           TableName: this.notarizationsTableName,
           IndexName: 'byPending',
           KeyConditionExpression: 'pending = :q',
-          ExpressionAttributeValues: { ':q': PENDING_QUEUE },
+          ExpressionAttributeValues: { ':q': queue },
           Limit: limit - items.length,
           ExclusiveStartKey: start,
         }),

@@ -7,8 +7,16 @@ import { notarizationsTable, resourceName } from '../tables';
 import { decodeCursor, dynamoDocumentClient, encodeCursor } from './dynamo-client';
 
 export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
-/** Value of the sparse `pending` attribute that queues a notarization for the log (see the byPending index). */
-export const PENDING_QUEUE = 'notary';
+/**
+ * Values of the sparse `pending` attribute that queues a notarization for the
+ * log (the byPending index), one per shard: one partition of an index takes
+ * about 1,000 writes/s, and every notarization enters and leaves the queue,
+ * so one queue key would cap a log near 500 notarizations/s. The shard is a
+ * function of the id (itself a hash), so shards fill evenly.
+ */
+export const QUEUE_SHARDS = 8;
+const queueOf = (id: string) => `notary#${(Number.parseInt(id.slice(0, 2), 16) || 0) % QUEUE_SHARDS}`;
+export const PENDING_QUEUES = Array.from({ length: QUEUE_SHARDS }, (_, k) => `notary#${k}`);
 
 const toNotarization = (item: Record<string, unknown>): Notarization => ({
   id: item.id as string,
@@ -39,7 +47,7 @@ export class DynamoNotarizationStore implements NotarizationStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...notarizationKey(notarization.id), ...notarization, pending: PENDING_QUEUE },
+          Item: { ...notarizationKey(notarization.id), ...notarization, pending: queueOf(notarization.id) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
