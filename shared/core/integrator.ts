@@ -52,6 +52,8 @@ const decoder = new TextDecoder();
  */
 export class Integrator {
   private readonly maxBatch: number;
+  /** Ranges this instance committed and is marking sealed in the background, by start. */
+  private readonly marking = new Map<number, { ids: ReadonlySet<string>; done: Promise<void> }>();
 
   constructor(
     private readonly store: LogStore,
@@ -72,44 +74,71 @@ export class Integrator {
     return this.store.initialize({ ...empty, checkpoint: await signCheckpoint(empty, this.signer) });
   }
 
-  /** Initializes the log if needed, then integrates until nothing is pending or `deadline` (epoch ms) passes. */
+  /**
+   * Initializes the log if needed, then integrates until nothing is pending
+   * or `deadline` (epoch ms) passes. Returns once every range it committed is
+   * marked sealed.
+   */
   async drain(deadline = Number.POSITIVE_INFINITY): Promise<IntegrationResult> {
     await this.initialize();
     let sealed = 0;
     let conflicts = 0;
     let treeSize = (await this.store.head())?.size ?? 0;
     let lagging = 0;
-    while (Date.now() < deadline) {
-      const step = await this.integrateBatch();
-      treeSize = step.treeSize;
-      conflicts += step.conflicts;
-      sealed += step.sealed;
-      // Right after a large batch the queue's index may still list it, hiding newer entries behind it.
-      if (step.lagging && lagging++ < MAX_LAGGING_ROUNDS) await sleep(LAGGING_PAUSE_MS);
-      else if (step.sealed === 0 && step.conflicts === 0) break;
+    try {
+      while (Date.now() < deadline) {
+        const step = await this.integrateBatch();
+        treeSize = step.treeSize;
+        conflicts += step.conflicts;
+        sealed += step.sealed;
+        // Right after a large batch the queue's index may still list it, hiding newer entries behind it.
+        if (step.lagging && lagging++ < MAX_LAGGING_ROUNDS) await sleep(LAGGING_PAUSE_MS);
+        else if (step.sealed === 0 && step.conflicts === 0) break;
+      }
+    } finally {
+      await this.settle();
     }
     return { sealed, treeSize, conflicts };
   }
 
-  /** One attempt at one batch, after finishing any range another run left unsealed. */
+  /** Waits for the background marking of every range this instance committed; rethrows its first failure. */
+  async settle(): Promise<void> {
+    const outcomes = await Promise.allSettled([...this.marking.values()].map((m) => m.done));
+    this.marking.clear();
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    // A range whose marking failed stays in the head's unsealed list: the next run finishes it.
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * One attempt at one batch, after finishing any range another run left
+   * unsealed. The batch's marking runs in the background while the next batch
+   * is built (its entries are kept out of that batch); `settle` awaits it.
+   */
   async integrateBatch(): Promise<IntegrationResult> {
     const head = await this.store.head();
     this.checkOrigin(head);
     const size = head?.size ?? 0;
-    for (const range of head?.unsealed ?? []) await this.seal(range);
+    // Ranges this instance is marking are left to it; their entries are kept out of the batch below.
+    for (const range of head?.unsealed ?? []) if (!this.marking.has(range.start)) await this.seal(range);
+    const inFlight = new Set([...this.marking.values()].flatMap((m) => [...m.ids]));
 
-    const queued = await this.store.pending(this.maxBatch);
+    const queued = (await this.store.pending(this.maxBatch + inFlight.size)).filter(
+      (n) => !inFlight.has(n.id),
+    );
     const indexed = queued.length > 0 ? await this.store.indexed(queued.map((n) => n.id)) : new Set();
-    const batch = queued.filter((n) => !indexed.has(n.id));
+    const batch = queued.filter((n) => !indexed.has(n.id)).slice(0, this.maxBatch);
     if (batch.length === 0) return { sealed: 0, treeSize: size, conflicts: 0, lagging: queued.length > 0 };
 
     const range: SealRange = { start: size, end: size + batch.length, sealedAt: new Date().toISOString() };
     const outcome = await this.commit(range, batch);
     if (outcome === 'head_moved') return { sealed: 0, treeSize: size, conflicts: 1 };
-    await this.seal(
-      range,
-      batch.map((n, i) => ({ notarizationId: n.id, index: size + i })),
-    );
+    const positions = batch.map((n, i) => ({ notarizationId: n.id, index: size + i }));
+    const done = this.seal(range, positions).then(() => {
+      this.marking.delete(range.start);
+    });
+    done.catch(() => undefined); // a failure is rethrown by the next batch or by settle()
+    this.marking.set(range.start, { ids: new Set(batch.map((n) => n.id)), done });
     return { sealed: batch.length, treeSize: range.end, conflicts: 0 };
   }
 
