@@ -100,8 +100,10 @@ export class DynamoLogStore implements LogStore {
   }
 
   async pending(limit: number): Promise<readonly PendingNotarization[]> {
-    // Oldest first across the queue's shards: each shard's oldest `limit`, merged.
-    const pages = await Promise.all(PENDING_QUEUES.map((queue) => this.queuePage(queue, limit)));
+    // Oldest first within each shard, merged. Each shard gives twice its share (not `limit`: with a
+    // deep queue that would read eight times the batch); an uneven shard catches up on the next batch.
+    const share = Math.ceil((2 * limit) / PENDING_QUEUES.length);
+    const pages = await Promise.all(PENDING_QUEUES.map((queue) => this.queuePage(queue, share)));
     return pages
       .flat()
       .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0))
