@@ -82,7 +82,12 @@ export class DynamoLogStore implements LogStore {
   async readTiles(keys: readonly TileKey[]): Promise<Map<string, Uint8Array>> {
     const byPk = new Map(keys.map((k) => [this.tilePk(k), tileKey(k)]));
     const found = new Map<string, Uint8Array>();
-    for (const item of await this.batchGet([...byPk.keys()], 'pk, hashes')) {
+    const items = await this.batchGet(
+      this.logTableName,
+      [...byPk.keys()].map((pk) => ({ pk })),
+      'pk, hashes',
+    );
+    for (const item of items) {
       found.set(byPk.get(item.pk as string) as string, item.hashes as Uint8Array);
     }
     return found;
@@ -136,34 +141,8 @@ export class DynamoLogStore implements LogStore {
   }
 
   async indexed(ids: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    const keys = ids.map(notarizationKey);
-    const chunks = Array.from({ length: Math.ceil(keys.length / BATCH_GET_LIMIT) }, (_, i) =>
-      keys.slice(i * BATCH_GET_LIMIT, (i + 1) * BATCH_GET_LIMIT),
-    );
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let left: Record<string, unknown>[] = chunk;
-        while (left.length > 0) {
-          const { Responses, UnprocessedKeys } = await this.db.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.notarizationsTableName]: {
-                  Keys: left,
-                  ConsistentRead: true,
-                  ProjectionExpression: 'id, logIndex',
-                },
-              },
-            }),
-          );
-          for (const item of Responses?.[this.notarizationsTableName] ?? []) {
-            if (item.logIndex !== undefined) found.add(item.id as string);
-          }
-          left = UnprocessedKeys?.[this.notarizationsTableName]?.Keys ?? [];
-        }
-      }),
-    );
-    return found;
+    const items = await this.batchGet(this.notarizationsTableName, ids.map(notarizationKey), 'id, logIndex');
+    return new Set(items.filter((i) => i.logIndex !== undefined).map((i) => i.id as string));
   }
 
   async commit(batch: BatchCommit): Promise<'committed' | 'head_moved'> {
@@ -248,22 +227,33 @@ export class DynamoLogStore implements LogStore {
     });
   }
 
-  private async batchGet(pks: readonly string[], projection: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let keys = pks.map((pk) => ({ pk }));
-    while (keys.length > 0) {
-      const chunk = keys.slice(0, BATCH_GET_LIMIT);
-      keys = keys.slice(BATCH_GET_LIMIT);
-      const { Responses, UnprocessedKeys } = await this.db.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.logTableName]: { Keys: chunk, ConsistentRead: true, ProjectionExpression: projection },
-          },
-        }),
-      );
-      items.push(...(Responses?.[this.logTableName] ?? []));
-      keys.push(...((UnprocessedKeys?.[this.logTableName]?.Keys ?? []) as { pk: string }[]));
-    }
-    return items;
+  /** Consistent BatchGetItems of `keys` in one table, 100 at a time in parallel, unprocessed keys retried. */
+  private async batchGet(
+    table: string,
+    keys: readonly Record<string, unknown>[],
+    projection: string,
+  ): Promise<Record<string, unknown>[]> {
+    const chunks = Array.from({ length: Math.ceil(keys.length / BATCH_GET_LIMIT) }, (_, i) =>
+      keys.slice(i * BATCH_GET_LIMIT, (i + 1) * BATCH_GET_LIMIT),
+    );
+    const pages = await Promise.all(
+      chunks.map(async (chunk) => {
+        const items: Record<string, unknown>[] = [];
+        let left: Record<string, unknown>[] = chunk;
+        while (left.length > 0) {
+          const { Responses, UnprocessedKeys } = await this.db.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [table]: { Keys: left, ConsistentRead: true, ProjectionExpression: projection },
+              },
+            }),
+          );
+          items.push(...(Responses?.[table] ?? []));
+          left = UnprocessedKeys?.[table]?.Keys ?? [];
+        }
+        return items;
+      }),
+    );
+    return pages.flat();
   }
 }
