@@ -1,4 +1,4 @@
-import { hashLeaf } from '../../shared/core/merkle';
+import { appendNodes, hashLeaf, type NodeReader } from '../../shared/core/merkle';
 import { appendToBundles, appendToTiles, tileKey } from '../../shared/core/tile-log';
 
 const encoder = new TextEncoder();
@@ -18,4 +18,17 @@ export function growTiles(batches: readonly number[]) {
     size += count;
   }
   return { tiles, bundles, size };
+}
+
+/** The reference: the RFC 9162 tree of `size` test entries, node by node, as the log's Merkle code appends it. */
+export function referenceTree(size: number): NodeReader {
+  const nodes = new Map<string, Uint8Array>();
+  const read: NodeReader = (l, i) => {
+    const h = nodes.get(`${l}/${i}`);
+    if (!h) throw new Error(`node ${l}/${i} not stored`);
+    return h;
+  };
+  const leaves = Array.from({ length: size }, (_, i) => hashLeaf(entry(i)));
+  for (const [l, i, h] of appendNodes(read, 0, leaves)) nodes.set(`${l}/${i}`, h);
+  return read;
 }

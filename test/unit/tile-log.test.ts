@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  appendNodes,
-  consistencyProof,
-  hashLeaf,
-  inclusionProof,
-  type NodeReader,
-  rootHash,
-} from '../../shared/core/merkle';
+import { consistencyProof, hashLeaf, inclusionProof, rootHash } from '../../shared/core/merkle';
 import {
   appendToBundles,
   appendToTiles,
@@ -23,20 +16,7 @@ import {
   tileBytes,
   tilesForRoot,
 } from '../../shared/core/tiles';
-import { entry, growTiles } from '../support/tiles';
-
-/** The reference: the RFC 9162 tree node by node, as the log's Merkle code appends it. */
-function referenceTree(size: number) {
-  const nodes = new Map<string, Uint8Array>();
-  const read: NodeReader = (l, i) => {
-    const h = nodes.get(`${l}/${i}`);
-    if (!h) throw new Error(`node ${l}/${i} not stored`);
-    return h;
-  };
-  const leaves = Array.from({ length: size }, (_, i) => hashLeaf(entry(i)));
-  for (const [l, i, h] of appendNodes(read, 0, leaves)) nodes.set(`${l}/${i}`, h);
-  return read;
-}
+import { entry, growTiles, referenceTree } from '../support/tiles';
 
 describe('the log kept as tiles', () => {
   it('grows the same tiles as the node-by-node tree, whatever the batches (across levels 0–2)', () => {

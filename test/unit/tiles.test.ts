@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendNodes, hashLeaf, type NodeReader, rootHash } from '../../shared/core/merkle';
+import { rootHash } from '../../shared/core/merkle';
 import {
   entriesPath,
   entryBundle,
@@ -14,19 +14,7 @@ import {
   tilesForRoot,
   tileWidth,
 } from '../../shared/core/tiles';
-
-/** A tree of `size` leaves, as a node reader, built with the log's own append code. */
-function tree(size: number) {
-  const nodes = new Map<string, Uint8Array>();
-  const read: NodeReader = (l, i) => {
-    const h = nodes.get(`${l}/${i}`);
-    if (!h) throw new Error(`node ${l}/${i} not stored`);
-    return h;
-  };
-  const leaves = Array.from({ length: size }, (_, i) => hashLeaf(new TextEncoder().encode(`entry ${i}`)));
-  for (const [l, i, h] of appendNodes(read, 0, leaves)) nodes.set(`${l}/${i}`, h);
-  return read;
-}
+import { referenceTree } from '../support/tiles';
 
 describe('C2SP tlog-tiles paths', () => {
   it('encodes the index in x-prefixed groups of three digits', () => {
@@ -92,7 +80,7 @@ describe('tiles of a tree', () => {
   it('recomputes the RFC 9162 root of any tree from those tiles alone', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3000 }), (size) => {
-        const read = tree(size);
+        const read = referenceTree(size);
         const served = new Map(tilesForRoot(size).map((t) => [tilePath(t), tileBytes(read, t)]));
         const root = rootFromTiles(size, (t: TileAddress) => {
           const bytes = served.get(tilePath(t));
@@ -106,7 +94,7 @@ describe('tiles of a tree', () => {
   });
 
   it('accepts a longer (full) tile in place of a partial one, and refuses a short one', () => {
-    const read = tree(600);
+    const read = referenceTree(600);
     const full = (t: TileAddress) => tileBytes(read, { ...t, width: tileWidth(t.level, t.index, 600) });
     expect(Buffer.from(rootFromTiles(400, full))).toEqual(Buffer.from(rootHash(read, 400)));
     expect(() => rootFromTiles(400, (t) => tileBytes(read, { ...t, width: t.width - 1 }))).toThrow(
