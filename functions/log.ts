@@ -26,7 +26,7 @@ export const handler = httpHandler(
     tile: async ({ params }) => {
       const address = parseTilePath(`tile/${params.path}`);
       if (!address) throw noSuchTile();
-      const bytes = await (await transparency()).tile(address, address.entries);
+      const bytes = await (await transparency()).tile(address);
       if (!bytes) throw noSuchTile();
       return {
         status: 200,

@@ -23,7 +23,7 @@ export interface IntegratorOptions {
 }
 
 /** A batch touches a handful of tiles whatever its size; this keeps its transaction far below 4 MB. */
-export const MAX_BATCH = 4096;
+const MAX_BATCH = 4096;
 const DEFAULT_BATCH = 1024;
 
 const MAX_LAGGING_ROUNDS = 10;

@@ -72,8 +72,8 @@ export class Transparency {
    * serves it: exactly W hashes (entries), cut from the stored tile, which
    * only ever grows. Undefined while the log is shorter.
    */
-  async tile(address: TileAddress, entries: boolean): Promise<Uint8Array | undefined> {
-    if (entries) {
+  async tile(address: TileAddress & { readonly entries: boolean }): Promise<Uint8Array | undefined> {
+    if (address.entries) {
       const bundle = await this.store.readBundle(address.index);
       return bundle && bundlePrefix(bundle, address.width);
     }
