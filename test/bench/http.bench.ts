@@ -3,7 +3,9 @@
  * against a baseline measured in the same run on the same machine:
  * - POST /v1/notarizations (concurrency 32) against raw conditional PutItems
  *   on the same DynamoDB Local (concurrency 32);
- * - authenticated GET /v1/me against the public GET /v1/log/key;
+ * - authenticated GET /v1/me against the public GET /v1/log/key, and against
+ *   the one consistent GetItem of the user item its authorizer makes (the
+ *   floor: DynamoDB Local's read rate on this machine caps the route);
  * - accept→sealed latency at an offered load of BENCH_RATE notarizations/s
  *   (open loop: sent on a fixed schedule, not as answers come back).
  * BENCH_SECONDS sets each closed-loop phase (default 5).
@@ -14,8 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
+import { userKey } from '../../shared/adapters/dynamo-user-store';
 import { startLocalRuntime } from '../../shared/local/runtime';
-import { notarizationsTable, resourceName } from '../../shared/tables';
+import { identityTable, notarizationsTable, resourceName } from '../../shared/tables';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 32;
@@ -124,6 +127,21 @@ const publicKey = await closedLoop(async () => {
   await res.arrayBuffer();
   return res.status === 200;
 });
+const uploaderId = (
+  (await (
+    await fetch(`${runtime.url}/v1/me`, { headers: { authorization: `Bearer ${uploader}` } })
+  ).json()) as { id: string }
+).id;
+const rawGet = await closedLoop(async () => {
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: resourceName(identityTable),
+      Key: userKey(uploaderId),
+      ConsistentRead: true,
+    }),
+  );
+  return Item !== undefined;
+});
 const me = await closedLoop(async () => {
   const res = await fetch(`${runtime.url}/v1/me`, { headers: { authorization: `Bearer ${uploader}` } });
   await res.arrayBuffer();
@@ -185,6 +203,9 @@ console.log(
 console.log(`GET /v1/me (signed in)     ${fmt(me)}`);
 console.log(
   `  GET /v1/log/key (public) ${fmt(publicKey)}   → ${(me.perSecond / publicKey.perSecond).toFixed(2)}× the public route`,
+);
+console.log(
+  `  raw consistent GetItem   ${fmt(rawGet)}   → ${(me.perSecond / rawGet.perSecond).toFixed(2)}× the one read it makes`,
 );
 console.log(
   `accept→sealed at ${RATE}/s offered for ${OPEN_LOOP_SECONDS} s (open loop): ${accepted.length} accepted, ${refused} refused; ` +
