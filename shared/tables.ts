@@ -82,9 +82,22 @@ export const logTable = {
   indexes: [],
 } as const satisfies TableDefinition;
 
-export const tables: readonly TableDefinition[] = [identityTable, notarizationsTable, logTable];
+/**
+ * Uploads (`UPLOAD#<id>`, removed by TTL a day after they expire) and each
+ * owner's wrapped file key (`OWNERKEY#<owner>`, kept until destroyed).
+ */
+export const filesTable = {
+  id: 'Files',
+  envVar: 'FILES_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [],
+  ttlAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
 
-/** Uploaded documents, encrypted with KMS. */
+export const tables: readonly TableDefinition[] = [identityTable, notarizationsTable, logTable, filesTable];
+
+/** Uploaded documents under `owners/<owner>/<upload id>`, each encrypted by S3 with SSE-C under its file key. */
 export const documentsBucket = {
   id: 'Documents',
   envVar: 'DOCUMENTS_BUCKET',
