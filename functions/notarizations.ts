@@ -1,5 +1,7 @@
+import { notarizationView } from '../shared/core/notary';
 import { httpHandler } from '../shared/http/handler';
 import { created, ok } from '../shared/http/results';
+import { uploads } from '../shared/runtime/files';
 import { transparency } from '../shared/runtime/log';
 import { notary } from '../shared/runtime/notary';
 import { maxBodyBytes } from '../shared/runtime/settings';
@@ -8,12 +10,20 @@ export const handler = httpHandler(
   'notarizations',
   {
     notarize: async ({ principal, body }) => {
-      const { created: isNew, notarization } = await notary().notarize(principal, body);
-      return isNew ? created(notarization) : ok(notarization);
+      const { uploadId, sha256, name, metadata } = body;
+      const { created: isNew, notarization } = uploadId
+        ? await uploads().notarize(principal, { uploadId, sha256, metadata })
+        : await notary().notarize(principal, { sha256: sha256 as string, name, metadata });
+      return (isNew ? created : ok)(notarizationView(notarization));
     },
-    listNotarizations: async ({ principal, query }) =>
-      ok(await notary().list(principal, query.limit, query.cursor)),
-    getNotarization: async ({ principal, params }) => ok(await notary().get(principal, params.id)),
+    createUpload: async ({ principal, body }) => created(await uploads().create(principal, body)),
+    listNotarizations: async ({ principal, query }) => {
+      const page = await notary().list(principal, query.limit, query.cursor);
+      return ok({ ...page, items: page.items.map(notarizationView) });
+    },
+    getNotarization: async ({ principal, params }) =>
+      ok(notarizationView(await notary().get(principal, params.id))),
+    getFile: async ({ principal, params }) => ok(await uploads().download(principal, params.id)),
     getReceipt: async ({ principal, params }) => {
       const receipt = await (await transparency()).receipt(await notary().get(principal, params.id));
       return receipt ? ok(receipt) : { status: 202, body: { status: 'pending' } };

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
-import type { Notarization, NotarizationStore } from '../ports/notarization-store';
+import type { Notarization, NotarizationStore, NotarizedFile } from '../ports/notarization-store';
 import type { Page } from '../ports/page';
 import { notarizationsTable, resourceName } from '../tables';
-import { decodeCursor, dynamoDocumentClient, encodeCursor } from './dynamo-client';
+import { decodeCursor, dynamoDocumentClient, encodeCursor, updateIf } from './dynamo-client';
 
 export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
 /**
@@ -26,6 +26,7 @@ const toNotarization = (item: Record<string, unknown>): Notarization => ({
   status: item.status as Notarization['status'],
   ...(item.name === undefined ? {} : { name: item.name as string }),
   ...(item.metadata === undefined ? {} : { metadata: item.metadata as Record<string, string> }),
+  ...(item.file === undefined ? {} : { file: item.file as NotarizedFile }),
   ...(item.logIndex === undefined ? {} : { logIndex: item.logIndex as number }),
   ...(item.sealedAt === undefined ? {} : { sealedAt: item.sealedAt as string }),
 });
@@ -67,6 +68,17 @@ export class DynamoNotarizationStore implements NotarizationStore {
       new GetCommand({ TableName: this.tableName, Key: notarizationKey(id), ConsistentRead: true }),
     );
     return Item ? toNotarization(Item) : undefined;
+  }
+
+  async attachFile(id: string, owner: string, file: NotarizedFile): Promise<boolean> {
+    return updateIf(this.db, {
+      TableName: this.tableName,
+      Key: notarizationKey(id),
+      UpdateExpression: 'SET #file = :file',
+      ConditionExpression: 'attribute_exists(pk) AND #owner = :owner AND attribute_not_exists(#file)',
+      ExpressionAttributeNames: { '#file': 'file', '#owner': 'owner' },
+      ExpressionAttributeValues: { ':file': file, ':owner': owner },
+    });
   }
 
   async findBySha256(sha256: string, limit: number): Promise<readonly Notarization[]> {

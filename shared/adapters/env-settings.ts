@@ -20,6 +20,10 @@ export class EnvSettings implements SettingsSource {
       lockoutBaseSeconds: int(env.STEMPEL_LOCKOUT_BASE_SECONDS),
       lockoutMaxSeconds: int(env.STEMPEL_LOCKOUT_MAX_SECONDS),
       maxIntegrationLagSeconds: int(env.STEMPEL_MAX_INTEGRATION_LAG_SECONDS),
+      maxUploadBytes: int(env.STEMPEL_MAX_UPLOAD_BYTES),
+      multipartThresholdBytes: int(env.STEMPEL_MULTIPART_THRESHOLD_BYTES),
+      uploadExpirySeconds: int(env.STEMPEL_UPLOAD_EXPIRY_SECONDS),
+      downloadUrlSeconds: int(env.STEMPEL_DOWNLOAD_URL_SECONDS),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Notarization, NotarizationStore } from '../ports/notarization-store';
+import type { Notarization, NotarizationStore, NotarizedFile } from '../ports/notarization-store';
 import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { notarizationId } from './notarization-id';
@@ -11,6 +11,7 @@ export interface NotarizeInput {
   readonly sha256: string;
   readonly name?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  readonly file?: NotarizedFile;
 }
 
 const notFound = () => new StempelError('not_found', 'notarization_not_found', 'No such notarization.');
@@ -41,22 +42,7 @@ export class Notary {
    * (503 + Retry-After) rather than piling up unsealed.
    */
   async notarize(principal: Principal, input: NotarizeInput) {
-    if (this.backpressure) {
-      const [oldest, maxLag] = await Promise.all([
-        this.backpressure.oldestPending(),
-        this.backpressure.maxLagSeconds(),
-      ]);
-      if (oldest && this.now().getTime() - oldest.getTime() > maxLag * 1000) {
-        throw new StempelError(
-          'unavailable',
-          'log_backpressure',
-          'The log is catching up; try again shortly.',
-          {
-            retryAfterSeconds: RETRY_AFTER_SECONDS,
-          },
-        );
-      }
-    }
+    await this.admit();
     const sha256 = input.sha256.toLowerCase();
     const notarization: Notarization = {
       id: notarizationId(principal.userId, sha256),
@@ -66,8 +52,28 @@ export class Notary {
       status: 'pending',
       ...(input.name === undefined ? {} : { name: input.name }),
       ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+      ...(input.file === undefined ? {} : { file: input.file }),
     };
     return this.store.createOnce(notarization);
+  }
+
+  /** Throws `log_backpressure` while the log lags too far behind to take more. */
+  async admit(): Promise<void> {
+    if (!this.backpressure) return;
+    const [oldest, maxLag] = await Promise.all([
+      this.backpressure.oldestPending(),
+      this.backpressure.maxLagSeconds(),
+    ]);
+    if (oldest && this.now().getTime() - oldest.getTime() > maxLag * 1000) {
+      throw new StempelError(
+        'unavailable',
+        'log_backpressure',
+        'The log is catching up; try again shortly.',
+        {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        },
+      );
+    }
   }
 
   /** Owners, verifiers and admins see a notarization; to anyone else it does not exist. */
@@ -98,4 +104,10 @@ export class Notary {
       notarizations: found.map(({ id, receivedAt, status }) => ({ id, receivedAt, status })),
     };
   }
+}
+
+/** A notarization as the API shows it: where its file is stored stays inside. */
+export function notarizationView(notarization: Notarization) {
+  const { file, ...rest } = notarization;
+  return file ? { ...rest, file: { size: file.size, contentType: file.contentType } } : rest;
 }

@@ -41,6 +41,14 @@ export const settingsSchema = z.object({
   lockoutMaxSeconds: integer(1, 86_400, 900),
   /** New notarizations are refused (503) while the oldest unsealed one is older than this. */
   maxIntegrationLagSeconds: integer(10, 86_400, 120),
+  /** Largest document an upload may declare (S3 takes up to 5 TiB). */
+  maxUploadBytes: integer(1, 5 * 2 ** 40, 5 * 2 ** 30),
+  /** Uploads of this size or more go in parts (S3's smallest part is 5 MiB). */
+  multipartThresholdBytes: integer(5 * 2 ** 20, 5 * 2 ** 30, 100 * 2 ** 20),
+  /** How long an upload's presigned URLs, and the upload itself, stay usable. */
+  uploadExpirySeconds: integer(60, 7 * 86_400, 3600),
+  /** How long a download link stays valid. */
+  downloadUrlSeconds: integer(30, 3600, 300),
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: integer(1024, 1_048_576, 16_384),
 });

@@ -195,7 +195,7 @@ export const routes = {
     path: '/v1/notarizations',
     group: 'notarizations',
     access: ['uploader'],
-    summary: 'Notarize a document by its SHA-256',
+    summary: 'Notarize a document by its SHA-256, or an upload once its bytes are checked',
     body: s.notarizeRequest,
     responses: {
       201: { description: 'Accepted for the log', schema: s.notarization },
@@ -203,8 +203,48 @@ export const routes = {
         description: 'You notarized this hash before; the existing notarization',
         schema: s.notarization,
       },
+      404: {
+        description: 'No such upload of yours (upload_not_found)',
+        schema: s.problem,
+        contentType: 'application/problem+json',
+      },
+      409: {
+        description: 'The upload was used (upload_used) or is being checked (upload_busy)',
+        schema: s.problem,
+        contentType: 'application/problem+json',
+      },
+      410: {
+        description: 'The upload expired (upload_expired)',
+        schema: s.problem,
+        contentType: 'application/problem+json',
+      },
+      422: {
+        description:
+          'The stored bytes are not the declared ones (hash_mismatch, size_mismatch: deleted, nothing notarized), or parts are missing (upload_incomplete: upload them and retry)',
+        schema: s.problem,
+        contentType: 'application/problem+json',
+      },
       503: {
         description: 'The log is catching up (code log_backpressure); retry after Retry-After',
+        schema: s.problem,
+        contentType: 'application/problem+json',
+      },
+    },
+  }),
+  createUpload: route({
+    method: 'POST',
+    path: '/v1/uploads',
+    group: 'notarizations',
+    access: ['uploader'],
+    summary: 'Start an upload: presigned requests that put the document straight into S3',
+    body: s.uploadRequest,
+    responses: {
+      201: {
+        description: 'Upload the bytes with these requests, then POST /v1/notarizations {uploadId}',
+        schema: s.uploadResponse,
+      },
+      413: {
+        description: 'Larger than the configured maximum (upload_too_large)',
         schema: s.problem,
         contentType: 'application/problem+json',
       },
@@ -238,6 +278,22 @@ export const routes = {
     responses: {
       200: { description: 'Sealed: the receipt', schema: s.receiptResponse },
       202: { description: 'Not in the log yet; try again shortly', schema: s.pendingResponse },
+    },
+  }),
+  getFile: route({
+    method: 'GET',
+    path: '/v1/notarizations/{id}/file',
+    group: 'notarizations',
+    access: ['uploader', 'verifier', 'admin'],
+    summary: 'A short-lived download of the notarized file (owner or admin; anyone else gets 404)',
+    params: s.idParams,
+    responses: {
+      200: { description: 'Send this request to download the file', schema: s.downloadResponse },
+      410: {
+        description: "The owner's files were erased (file_erased)",
+        schema: s.problem,
+        contentType: 'application/problem+json',
+      },
     },
   }),
   verify: route({

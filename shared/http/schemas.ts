@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { fileNameProblem, MAX_NAME_BYTES } from '../core/file-names';
 import { receiptSchema } from '../core/receipt';
 import { ROLES } from '../core/roles';
 
@@ -138,20 +139,90 @@ const metadataKey = z.string().check(
   z.refine((k: string) => !RESERVED_KEYS.has(k), { message: 'this key is reserved', abort: true }),
 );
 
-export const notarizeRequest = z.strictObject({
-  sha256: sha256Hex,
-  name: z.optional(text(1, 255)),
-  metadata: z.optional(
-    z.pipe(
-      z
-        .record(metadataKey, z.string().check(z.maxLength(1024)))
-        .check(z.refine((m: Record<string, string>) => Object.keys(m).length <= 20, 'at most 20 entries')),
-      // A map without a prototype: no key can ever resolve to an inherited member.
-      z.transform((m: Record<string, string>) =>
-        Object.assign(Object.create(null) as Record<string, string>, m),
-      ),
+/** A file name as metadata: shown back and put in Content-Disposition, never in a path or key. */
+export const fileName = meta(
+  z.string().check(
+    z.superRefine((name: string, ctx) => {
+      const problem = fileNameProblem(name);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: name });
+    }),
+  ),
+  {
+    description: `The document's file name: at most ${MAX_NAME_BYTES} bytes, no control characters or path separators`,
+  },
+);
+
+const notarizationMetadata = z.optional(
+  z.pipe(
+    z
+      .record(metadataKey, z.string().check(z.maxLength(1024)))
+      .check(z.refine((m: Record<string, string>) => Object.keys(m).length <= 20, 'at most 20 entries')),
+    // A map without a prototype: no key can ever resolve to an inherited member.
+    z.transform((m: Record<string, string>) =>
+      Object.assign(Object.create(null) as Record<string, string>, m),
     ),
   ),
+);
+
+export const notarizeRequest = z
+  .strictObject({
+    sha256: z.optional(sha256Hex),
+    uploadId: z.optional(
+      meta(z.uuid(), { description: 'Notarize this upload (POST /v1/uploads) once its bytes are checked' }),
+    ),
+    name: z.optional(fileName),
+    metadata: z.optional(notarizationMetadata),
+  })
+  .check(
+    z.refine(
+      (r: { sha256?: string; uploadId?: string }) => r.sha256 !== undefined || r.uploadId !== undefined,
+      {
+        message: 'give sha256, or uploadId of an upload',
+        path: ['sha256'],
+      },
+    ),
+    z.refine((r: { uploadId?: string; name?: string }) => r.uploadId === undefined || r.name === undefined, {
+      message: "an upload's name is the one declared with the upload",
+      path: ['name'],
+    }),
+  );
+
+export const uploadRequest = z.strictObject({
+  sha256: sha256Hex,
+  size: meta(z.number().check(z.int(), z.minimum(0), z.maximum(5 * 2 ** 40)), {
+    description: 'Exact size of the document in bytes',
+  }),
+  name: z.optional(fileName),
+  contentType: z.optional(
+    meta(text(1, 255), {
+      description: 'Served with downloads if on the allow-list (README), else application/octet-stream',
+    }),
+  ),
+});
+
+const signedHeaders = meta(z.record(z.string(), z.string()), {
+  description: 'Send exactly these headers with the request (they include the SSE-C key of this one file)',
+});
+
+export const uploadResponse = z.object({
+  uploadId: z.uuid(),
+  kind: z.enum(['single', 'multipart']),
+  expiresAt: z.iso.datetime(),
+  method: z.literal('PUT'),
+  headers: signedHeaders,
+  url: z.optional(meta(z.string(), { description: 'single: the presigned PUT' })),
+  partSize: z.optional(meta(integer(), { description: 'multipart: every part but the last has this size' })),
+  parts: z.optional(z.array(z.object({ partNumber: integer(), url: z.string() }))),
+});
+
+export const downloadResponse = z.object({
+  url: z.string(),
+  method: z.literal('GET'),
+  headers: signedHeaders,
+  expiresAt: z.iso.datetime(),
+  name: z.optional(z.string()),
+  contentType: z.string(),
+  size: integer(),
 });
 
 export const notarization = z.object({
@@ -162,6 +233,7 @@ export const notarization = z.object({
   owner: z.string(),
   name: z.optional(z.string()),
   metadata: z.optional(z.record(z.string(), z.string())),
+  file: z.optional(z.object({ size: integer(), contentType: z.string() })),
   logIndex: z.optional(integer()),
   sealedAt: z.optional(z.iso.datetime()),
 });

@@ -2,6 +2,13 @@ import type { Page } from './page';
 
 export type NotarizationStatus = 'pending' | 'sealed';
 
+/** The document's bytes in the file store, when it was uploaded (not for hash-only notarizations). */
+export interface NotarizedFile {
+  readonly objectKey: string;
+  readonly size: number;
+  readonly contentType: string;
+}
+
 export interface Notarization {
   readonly id: string;
   /** Opaque user id of the uploader. */
@@ -13,6 +20,7 @@ export interface Notarization {
   readonly status: NotarizationStatus;
   readonly name?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  readonly file?: NotarizedFile;
   /** Position in the Merkle log, once sealed. */
   readonly logIndex?: number;
   /** RFC 3339 UTC: when the integrator committed it to the log. */
@@ -28,6 +36,8 @@ export interface NotarizationStore {
    */
   createOnce(notarization: Notarization): Promise<{ created: boolean; notarization: Notarization }>;
   get(id: string): Promise<Notarization | undefined>;
+  /** Attaches the file to the owner's notarization unless it has one already; false if so. */
+  attachFile(id: string, owner: string, file: NotarizedFile): Promise<boolean>;
   /** All notarizations of a hash, oldest first, at most `limit`. */
   findBySha256(sha256: string, limit: number): Promise<readonly Notarization[]>;
   /** One owner's notarizations, newest first. */

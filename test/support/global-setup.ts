@@ -8,7 +8,7 @@ export const BOOTSTRAP_PASSWORD = 'bootstrap-Initial-pass-1';
 export const ADMIN_PASSWORD = 'Stempel-Changed-pass-2026';
 
 /** Environment keys the local runtime configured, copied into every test worker. */
-const FORWARDED = /^(AWS_|IDENTITY_TABLE|NOTARIZATIONS_TABLE|DOCUMENTS_BUCKET|STEMPEL_|POWERTOOLS_)/;
+const FORWARDED = /^(AWS_|IDENTITY_TABLE|NOTARIZATIONS_TABLE|FILES_TABLE|DOCUMENTS_BUCKET|STEMPEL_|POWERTOOLS_)/;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,6 +26,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'stempel-test-'));
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // S3's smallest: the multipart tests then need tens of MiB, not hundreds.
+  process.env.STEMPEL_MULTIPART_THRESHOLD_BYTES ??= String(5 * 2 ** 20);
   // Every test logs in from 127.0.0.1; the per-IP limit has its own unit test.
   const runtime = await startLocalRuntime({
     dataDir,

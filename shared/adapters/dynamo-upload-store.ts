@@ -1,0 +1,89 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Upload, UploadStore } from '../ports/upload-store';
+import { filesTable, resourceName } from '../tables';
+import { dynamoDocumentClient, updateIf } from './dynamo-client';
+
+const uploadKey = (id: string) => ({ pk: `UPLOAD#${id}`, sk: 'UPLOAD' });
+/** DynamoDB removes an upload's record a day after the upload expired (used or not). */
+const RECORD_GRACE_SECONDS = 86_400;
+
+/** Uploads in the Files table, one item each; state changes are conditional, so one request wins a claim. */
+export class DynamoUploadStore implements UploadStore {
+  constructor(
+    private readonly db = dynamoDocumentClient(),
+    private readonly tableName = resourceName(filesTable),
+  ) {}
+
+  async create(upload: Upload): Promise<void> {
+    const { expiresAt, ...rest } = upload;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...uploadKey(upload.id),
+            ...rest,
+            validUntil: expiresAt,
+            expiresAt: Math.ceil(Date.parse(expiresAt) / 1000) + RECORD_GRACE_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException)
+        throw new Error(`upload ${upload.id} exists already`);
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<Upload | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: uploadKey(id), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, expiresAt: _ttl, validUntil, ...upload } = Item;
+    return { ...upload, expiresAt: validUntil } as Upload;
+  }
+
+  async claim(id: string, owner: string, now: string, staleBefore: string): Promise<boolean> {
+    return updateIf(this.db, {
+      TableName: this.tableName,
+      Key: uploadKey(id),
+      UpdateExpression: 'SET #state = :verifying, claimedAt = :now',
+      ConditionExpression:
+        '#owner = :owner AND validUntil > :now AND (#state = :open OR (#state = :verifying AND claimedAt < :stale))',
+      ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
+      ExpressionAttributeValues: {
+        ':verifying': 'verifying',
+        ':open': 'open',
+        ':owner': owner,
+        ':now': now,
+        ':stale': staleBefore,
+      },
+    });
+  }
+
+  async release(id: string, claimedAt: string): Promise<void> {
+    await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: uploadKey(id),
+      UpdateExpression: 'SET #state = :open REMOVE claimedAt',
+      ConditionExpression: '#state = :verifying AND claimedAt = :claimedAt',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':open': 'open', ':verifying': 'verifying', ':claimedAt': claimedAt },
+    });
+  }
+
+  async finish(id: string, state: 'notarized' | 'rejected', notarizationId?: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: uploadKey(id),
+        UpdateExpression: `SET #state = :state${notarizationId ? ', notarizationId = :n' : ''} REMOVE claimedAt`,
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':state': state, ...(notarizationId ? { ':n': notarizationId } : {}) },
+      }),
+    );
+  }
+}
