@@ -23,7 +23,8 @@ export class DynamoOwnerKeyStore implements OwnerKeyStore {
     return updateIf(this.db, {
       TableName: this.tableName,
       Key: ownerKeyKey(owner),
-      UpdateExpression: 'SET wrapped = :w',
+      UpdateExpression: 'SET #wrapped = :w',
+      ExpressionAttributeNames: { '#wrapped': 'wrapped' },
       ConditionExpression: 'attribute_not_exists(pk)',
       ExpressionAttributeValues: { ':w': wrapped },
     });

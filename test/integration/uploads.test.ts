@@ -1,0 +1,138 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { DynamoNotarizationStore } from '../../shared/adapters/dynamo-notarization-store';
+import { DynamoUploadStore } from '../../shared/adapters/dynamo-upload-store';
+import { S3FileStore } from '../../shared/adapters/s3-file-store';
+import { StempelError } from '../../shared/core/errors';
+import { Notary } from '../../shared/core/notary';
+import type { Principal } from '../../shared/core/roles';
+import { settingsSchema } from '../../shared/core/settings';
+import { Uploads } from '../../shared/core/uploads';
+import { ownerKeys } from '../../shared/runtime/files';
+import { cursors } from '../../shared/runtime/keys';
+
+const defaultSettings = settingsSchema.parse({});
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const principal = (): Principal =>
+  ({ userId: randomUUID(), username: 'u', roles: ['uploader'] }) as unknown as Principal;
+
+/** The service on the real DynamoDB Local and S3 emulator, with a clock the test moves. */
+function service(files = new S3FileStore()) {
+  let now = new Date();
+  const store = new DynamoNotarizationStore();
+  const uploads = new Uploads({
+    uploads: new DynamoUploadStore(),
+    files,
+    ownerKeys: ownerKeys(),
+    notary: new Notary(store, cursors()),
+    notarizations: store,
+    settings: async () => defaultSettings,
+    now: () => now,
+  });
+  return {
+    uploads,
+    advance: (seconds: number) => {
+      now = new Date(now.getTime() + seconds * 1000);
+    },
+  };
+}
+
+async function uploaded(uploads: Uploads, who: Principal, bytes: Uint8Array) {
+  const upload = await uploads.create(who, { sha256: sha256(bytes), size: bytes.length });
+  if (upload.kind !== 'single') throw new Error('expected a single-part upload');
+  const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+  expect(res.status).toBe(200);
+  return upload;
+}
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (err: unknown) => (err instanceof StempelError ? `${err.kind}:${err.code}` : String(err)),
+  );
+
+describe('uploads (DynamoDB Local and the S3 emulator)', () => {
+  it('an upload expires: 410 after expiresAt, and nothing is notarized', async () => {
+    const { uploads, advance } = service();
+    const who = principal();
+    const upload = await uploaded(uploads, who, randomBytes(100));
+    advance(defaultSettings.uploadExpirySeconds + 1);
+    expect(await failure(uploads.notarize(who, { uploadId: upload.uploadId }))).toBe('gone:upload_expired');
+  });
+
+  it('concurrent notarizations of one upload: exactly one succeeds, the others are told it is busy or used', async () => {
+    const { uploads } = service();
+    const who = principal();
+    const upload = await uploaded(uploads, who, randomBytes(50_000));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, () => uploads.notarize(who, { uploadId: upload.uploadId })),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === 'rejected'))
+      expect(['upload_busy', 'upload_used']).toContain((o.reason as StempelError).code);
+  });
+
+  it('a verification that fails halfway gives the upload back; the retry notarizes it once', async () => {
+    const real = new S3FileStore();
+    let fail = true;
+    const files = Object.assign(Object.create(real) as S3FileStore, {
+      markNotarized: async (key: string) => {
+        if (fail) throw new Error('S3 unavailable');
+        return real.markNotarized(key);
+      },
+    });
+    const { uploads } = service(files);
+    const who = principal();
+    const bytes = randomBytes(4096);
+    const upload = await uploaded(uploads, who, bytes);
+    expect(await failure(uploads.notarize(who, { uploadId: upload.uploadId }))).toBe('Error: S3 unavailable');
+    fail = false;
+    const retried = await uploads.notarize(who, { uploadId: upload.uploadId });
+    expect(retried.created).toBe(true);
+    expect(retried.notarization.sha256).toBe(sha256(bytes));
+    expect(await failure(uploads.notarize(who, { uploadId: upload.uploadId }))).toBe('conflict:upload_used');
+  });
+
+  it('a verification killed halfway holds the upload until its lease ends, then a retry takes over', async () => {
+    const { uploads, advance } = service();
+    const who = principal();
+    const upload = await uploaded(uploads, who, randomBytes(1024));
+    // What a process killed mid-verification leaves behind: a claim nobody will release.
+    const claimedAt = new Date().toISOString();
+    expect(await new DynamoUploadStore().claim(upload.uploadId, who.userId, claimedAt, claimedAt)).toBe(true);
+    expect(await failure(uploads.notarize(who, { uploadId: upload.uploadId }))).toBe('conflict:upload_busy');
+    advance(16 * 60);
+    expect((await uploads.notarize(who, { uploadId: upload.uploadId })).created).toBe(true);
+  });
+
+  it('a second upload of a hash already notarized with a file keeps the first file and deletes the copy', async () => {
+    const { uploads } = service();
+    const who = principal();
+    const bytes = randomBytes(2048);
+    const first = await uploads.notarize(who, { uploadId: (await uploaded(uploads, who, bytes)).uploadId });
+    const copy = await uploaded(uploads, who, bytes);
+    const second = await uploads.notarize(who, { uploadId: copy.uploadId });
+    expect(second.created).toBe(false);
+    expect(second.notarization.id).toBe(first.notarization.id);
+    expect(second.notarization.file?.objectKey).toBe(first.notarization.file?.objectKey);
+    const copyKey = `owners/${who.userId}/${copy.uploadId}`;
+    expect(
+      await new S3FileStore().head(copyKey, await ownerKeys().fileKey(who.userId, copyKey)),
+    ).toBeUndefined();
+  });
+
+  it('a hash notarized without a file takes the file of a later upload', async () => {
+    const { uploads } = service();
+    const who = principal();
+    const bytes = randomBytes(512);
+    const store = new DynamoNotarizationStore();
+    const hashOnly = await new Notary(store, cursors()).notarize(who, { sha256: sha256(bytes) });
+    expect(hashOnly.notarization.file).toBeUndefined();
+    const withFile = await uploads.notarize(who, {
+      uploadId: (await uploaded(uploads, who, bytes)).uploadId,
+    });
+    expect(withFile.notarization.id).toBe(hashOnly.notarization.id);
+    expect((await store.get(hashOnly.notarization.id))?.file?.size).toBe(512);
+  });
+});
