@@ -16,7 +16,16 @@ import {
   PolicyStatement,
 } from 'aws-cdk-lib/aws-iam';
 import { Key, type KeyProps, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockedEncryptionType,
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CorsRule,
+  HttpMethods,
+  type LifecycleRule,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { Settings } from '../shared/core/settings';
@@ -26,6 +35,8 @@ export interface StempelDataProps {
   readonly stage: string;
   readonly settings: Settings;
   readonly accessLogExpiration: Duration;
+  /** Browser origins that may upload and download documents straight to and from S3; none means no CORS. */
+  readonly corsOrigins: readonly string[];
 }
 
 const STREAM_VIEW: Record<NonNullable<TableDefinition['stream']>, StreamViewType> = {
@@ -34,6 +45,40 @@ const STREAM_VIEW: Record<NonNullable<TableDefinition['stream']>, StreamViewType
 };
 
 const stringKey = (name: string) => ({ name, type: AttributeType.STRING });
+
+/**
+ * The object tag the app sets on every upload (`uploaded`) and changes once
+ * the document is notarized (`notarized`); see shared/adapters/s3-file-store.ts.
+ */
+const UPLOAD_STATE_TAG = { key: 'stempel-state', uploaded: 'uploaded' } as const;
+
+/**
+ * The request headers a browser sends to the presigned S3 URLs: the SSE-C
+ * triple with every request, and for a single-part upload also its content
+ * type, SHA-256 checksum and state tag (all signed into the URL).
+ */
+export const DOCUMENT_CORS_HEADERS: readonly string[] = [
+  'content-type',
+  'x-amz-checksum-sha256',
+  'x-amz-tagging',
+  'x-amz-server-side-encryption-customer-algorithm',
+  'x-amz-server-side-encryption-customer-key',
+  'x-amz-server-side-encryption-customer-key-md5',
+];
+
+/** How long a browser may cache the bucket's answer to a preflight request. */
+export const DOCUMENT_CORS_MAX_AGE_SECONDS = 3600;
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * How long an upload that was never notarized (and an unfinished multipart
+ * upload) is kept: a day, and longer if uploads are allowed to stay open
+ * longer (settings.uploadExpirySeconds), so the lifecycle never removes the
+ * bytes of an upload that may still be notarized.
+ */
+export const unnotarizedUploadLifetime = (settings: Pick<Settings, 'uploadExpirySeconds'>): Duration =>
+  Duration.days(Math.floor(settings.uploadExpirySeconds / DAY_SECONDS) + 1);
 
 /**
  * What the account may do with a restricted key (the signing keys and the
@@ -70,7 +115,7 @@ export const KEY_ADMIN_ACTIONS: readonly string[] = [
  * Everything here is retained when the stack is deleted.
  *
  * @example
- * const data = new StempelData(this, 'Data', { stage: 'dev', settings, accessLogExpiration: Duration.days(90) });
+ * const data = new StempelData(this, 'Data', { stage: 'dev', settings, accessLogExpiration: Duration.days(90), corsOrigins: [] });
  * data.table(identityTable).tableArn;
  */
 export class StempelData extends Construct {
@@ -140,7 +185,14 @@ export class StempelData extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    for (const def of buckets) this.bucketsById.set(def.id, this.createBucket(def, accessLogs));
+    for (const def of buckets)
+      this.bucketsById.set(
+        def.id,
+        this.createBucket(def, accessLogs, {
+          corsOrigins: props.corsOrigins,
+          uploadLifetime: unnotarizedUploadLifetime(props.settings),
+        }),
+      );
 
     this.settingsParameter = new StringParameter(this, 'Settings', {
       parameterName: `/stempel/${props.stage}/settings`,
@@ -260,18 +312,75 @@ export class StempelData extends Construct {
     return table;
   }
 
-  private createBucket(def: BucketDefinition, accessLogs: Bucket): Bucket {
-    return new Bucket(this, def.id, {
+  /**
+   * A documents bucket (docs/files.md): private, versioned, TLS only, and
+   * writable only under SSE-C. Default encryption (SSE-KMS with the data key)
+   * stays for anything that could arrive without SSE-C, which the policy
+   * refuses anyway; SSE-C itself is explicitly unblocked.
+   */
+  private createBucket(
+    def: BucketDefinition,
+    accessLogs: Bucket,
+    options: { readonly corsOrigins: readonly string[]; readonly uploadLifetime: Duration },
+  ): Bucket {
+    const lifecycleRules: LifecycleRule[] = [
+      {
+        // Uploads never notarized: the app re-tags a document `notarized` before it enters the log.
+        id: 'ExpireUnnotarizedUploads',
+        tagFilters: { [UPLOAD_STATE_TAG.key]: UPLOAD_STATE_TAG.uploaded },
+        expiration: options.uploadLifetime,
+      },
+      {
+        id: 'AbortIncompleteMultipartUploads',
+        abortIncompleteMultipartUploadAfter: options.uploadLifetime,
+      },
+      {
+        // A deleted upload (rejected, expired or a duplicate) must not live on as a noncurrent version.
+        id: 'ExpireNoncurrentVersions',
+        noncurrentVersionExpiration: Duration.days(1),
+        expiredObjectDeleteMarker: true,
+      },
+    ];
+    const cors: CorsRule[] | undefined =
+      options.corsOrigins.length > 0
+        ? [
+            {
+              allowedOrigins: [...options.corsOrigins],
+              allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
+              allowedHeaders: [...DOCUMENT_CORS_HEADERS],
+              exposedHeaders: ['ETag'],
+              maxAge: DOCUMENT_CORS_MAX_AGE_SECONDS,
+            },
+          ]
+        : undefined;
+    const bucket = new Bucket(this, def.id, {
       encryption: BucketEncryption.KMS,
       encryptionKey: this.dataKey,
       bucketKeyEnabled: true,
+      // New buckets refuse SSE-C writes by default (since April 2026); the documents need it allowed.
+      blockedEncryptionTypes: [BlockedEncryptionType.NONE],
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
+      lifecycleRules,
+      ...(cors ? { cors } : {}),
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: `${def.id.toLowerCase()}/`,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Every write of object data (PutObject, CreateMultipartUpload, UploadPart and
+    // CompleteMultipartUpload are all s3:PutObject) must carry the SSE-C headers.
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyWritesWithoutSseC',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+        conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'true' } },
+      }),
+    );
+    return bucket;
   }
 }

@@ -1,4 +1,5 @@
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -122,5 +123,18 @@ export function acknowledgeFailureQueue(queue: IConstruct): void {
     queue,
     'Serverless-SQSRedrivePolicy',
     'This queue is the dead-letter destination of the integrator (stream and scheduled invocations); nothing consumes it automatically, so a redrive policy would have no consumer to count receives for. Its messages only record that an invocation failed: the pending notarizations stay queued in DynamoDB and the next stream or scheduled run seals them.',
+  );
+}
+
+/**
+ * AwsSolutions-IAM5 on the notarizations role: object access to the documents
+ * bucket under `<prefix>*`. `prefix` is what the role's statement names.
+ */
+export function acknowledgeDocumentObjects(role: IConstruct, bucket: IBucket, prefix: string): void {
+  const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
+  acknowledge(
+    role,
+    `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
+    `Object keys are owners/<owner id>/<upload id>, with the upload id minted per request, so no fixed list of object ARNs exists; the wildcard is limited to the ${prefix} prefix of the one documents bucket and to the object actions the upload, verify and download flow performs (no s3:*, no ListBucket, no version or ACL actions). Every object is SSE-C encrypted under a key derived from its owner's key, which only this role can unwrap, through KMS with the owner-file-key encryption context, so an object key alone opens nothing. The bucket policy refuses TLS-less requests and object writes without SSE-C.`,
   );
 }

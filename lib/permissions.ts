@@ -3,6 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   documentsBucket,
+  filesTable,
   identityTable,
   logTable,
   notarizationsTable,
@@ -33,6 +34,12 @@ const dynamo = (actions: string[], resources: string[]) =>
     resources,
   );
 
+/** Where the documents are: `owners/<owner id>/<upload id>` (docs/files.md). */
+export const DOCUMENT_PREFIX = 'owners/';
+
+/** The KMS encryption context `purpose` of wrapped owner keys (shared/core/owner-keys.ts). */
+export const OWNER_FILE_KEY_PURPOSE = 'owner-file-key';
+
 /**
  * Each function's permissions, written out statement by statement.
  *
@@ -40,7 +47,13 @@ const dynamo = (actions: string[], resources: string[]) =>
  * uses on behalf of the calling principal. Readers get kms:Decrypt and
  * kms:DescribeKey, writers also kms:Encrypt and kms:GenerateDataKey (the set
  * CDK's own grantReadData / grantWriteData give, without ReEncrypt), and only
- * through DynamoDB (kms:ViaService): the functions cannot use the key directly.
+ * through DynamoDB (kms:ViaService). The only direct uses of the key are
+ * kms:Encrypt and kms:Decrypt of small secrets, each allowed only with its own
+ * encryption context `purpose`: auth's TOTP secrets (`totp`) and the
+ * notarizations function's wrapped owner keys (`owner-file-key`).
+ *
+ * The documents bucket holds SSE-C objects: S3 encrypts them with a key sent in
+ * the request, so object access needs no KMS permission.
  *
  * TransactWriteItems is authorized per contained operation, so the Put-only
  * transactions in the stores need dynamodb:PutItem and nothing more.
@@ -49,6 +62,7 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
   const identity = data.table(identityTable);
   const notarizations = data.table(notarizationsTable);
   const log = data.table(logTable);
+  const files = data.table(filesTable);
   const documents = data.bucket(documentsBucket);
   const notarizationsStream = notarizations.tableStreamArn;
   if (!notarizationsStream) throw new Error('the notarizations table needs its stream for the integrator');
@@ -93,8 +107,8 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       readSettings,
     ],
     notarizations: [
-      // Scan: the admin's listing of all notarizations.
-      dynamo(['GetItem', 'PutItem', 'Scan'], [notarizations.tableArn]),
+      // Scan: the admin's listing of all notarizations; UpdateItem: attaching a file to one.
+      dynamo(['GetItem', 'PutItem', 'UpdateItem', 'Scan'], [notarizations.tableArn]),
       dynamo(
         ['Query'],
         [
@@ -105,8 +119,29 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
           indexArn(notarizations, notarizationsTable, 'byPending'),
         ],
       ),
+      // Uploads (Put, conditional claims and outcomes with Update) and wrapped owner keys (created with Update).
+      dynamo(['GetItem', 'PutItem', 'UpdateItem'], [files.tableArn]),
       readLog,
       tableKeyForWriters,
+      // Owner keys are wrapped with the data key directly, and only for that purpose.
+      allow(['kms:Encrypt', 'kms:Decrypt'], [data.dataKey.keyArn], {
+        StringEquals: { 'kms:EncryptionContext:purpose': OWNER_FILE_KEY_PURPOSE },
+      }),
+      // Documents, only under owners/ (SSE-C, so S3 needs no KMS key for them): presigned PUTs and
+      // parts, CreateMultipartUpload and CompleteMultipartUpload (PutObject), the state tag on upload
+      // and on notarizing (PutObjectTagging), ListParts, AbortMultipartUpload, HeadObject and ranged
+      // GETs (GetObject) and deleting a rejected upload (DeleteObject).
+      allow(
+        [
+          's3:PutObject',
+          's3:PutObjectTagging',
+          's3:ListMultipartUploadParts',
+          's3:AbortMultipartUpload',
+          's3:GetObject',
+          's3:DeleteObject',
+        ],
+        [documents.arnForObjects(`${DOCUMENT_PREFIX}*`)],
+      ),
       macCursors,
       readSettings,
     ],
@@ -143,8 +178,11 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
   };
 }
 
-/** Functions that get STEMPEL_DATA_KMS_KEY_ID: the one that seals and opens TOTP secrets. */
-export const DATA_KEY_ENV: readonly FunctionName[] = ['auth'];
+/**
+ * Functions that get STEMPEL_DATA_KMS_KEY_ID: the ones that seal and open
+ * secrets with the data key directly (auth: TOTP secrets; notarizations: owner keys).
+ */
+export const DATA_KEY_ENV: readonly FunctionName[] = ['auth', 'notarizations'];
 
 /** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
 export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];

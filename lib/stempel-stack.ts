@@ -3,15 +3,16 @@ import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../shared/http/routes';
 import { ENV } from '../shared/runtime/environment';
-import { buckets, notarizationsTable } from '../shared/tables';
+import { buckets, documentsBucket, notarizationsTable } from '../shared/tables';
 import { StempelApi } from './api';
 import { StempelData } from './data';
 import { type FunctionName, StempelFunction } from './functions';
 import { Integrator } from './integrator';
-import { acknowledgeApiFunction } from './nag';
+import { acknowledgeApiFunction, acknowledgeDocumentObjects } from './nag';
 import {
   CURSOR_KEY_ENV,
   DATA_KEY_ENV,
+  DOCUMENT_PREFIX,
   functionPolicies,
   KEY_USERS,
   LOG_KEY_ENV,
@@ -55,6 +56,7 @@ export class StempelStack extends Stack {
       stage: config.stage,
       settings: config.settings,
       accessLogExpiration: config.accessLogExpiration,
+      corsOrigins: config.corsOrigins,
     });
 
     const sharedEnvironment: Record<string, string> = {
@@ -83,6 +85,9 @@ export class StempelStack extends Stack {
         ...logging,
       });
       acknowledgeApiFunction(fn, role);
+      // Uploads and downloads: object access under the documents prefix (see lib/permissions.ts).
+      if (name === 'notarizations')
+        acknowledgeDocumentObjects(role, data.bucket(documentsBucket), DOCUMENT_PREFIX);
       roles.set(name, role);
       return fn;
     };

@@ -236,6 +236,18 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
     }
   });
 
+  it('leaves the data key to IAM, so only the roles whose policies allow it seal secrets with it', () => {
+    const [, dataKey] = keyOf('DataDataKey');
+    const statements = (dataKey.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+    expect(statements.filter((s) => s.Effect === 'Deny')).toEqual([]);
+    // Owner keys (notarizations) and TOTP secrets (auth): the key policy defers to their IAM statements.
+    for (const name of ['notarizations', 'auth'] as const)
+      for (const action of ['kms:Encrypt', 'kms:Decrypt'])
+        expect(decide(statements, roleArn(name), action, true), `${name} ${action}`).toBe('allowed');
+    // A role whose IAM policy does not allow it gets nothing from the key policy itself.
+    expect(decide(statements, roleArn('log'), 'kms:Encrypt', false)).toBe('not allowed');
+  });
+
   it('has no circular dependency, and no signer role depends on a key that names it', () => {
     const resources = template.toJSON().Resources as Record<string, unknown>;
     const edges = new Map(
@@ -270,6 +282,7 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
       stage: 'dev',
       settings: stageConfig('dev').settings,
       accessLogExpiration: Duration.days(1),
+      corsOrigins: [],
     });
     expect(() => app.synth()).toThrow(/TokenSigningKey: no role may use this key/);
   });

@@ -37,6 +37,12 @@ interface WafRule {
 
 const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator'] as const;
 
+/** The functions that may use the data key directly (not through DynamoDB), each for one purpose only. */
+const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
+  auth: 'totp',
+  notarizations: 'owner-file-key',
+};
+
 /** The distinct actions of these statements, sorted. */
 const actionsOf = (statements: Record<string, unknown>[]) =>
   [
@@ -79,7 +85,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
       expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
       expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
-      expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(name === 'auth');
+      expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations'].includes(name));
       expect(vars[ENV.cursorKeyId]).toEqual(
         ['users', 'notarizations'].includes(name)
           ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
@@ -207,8 +213,15 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:PutItem',
         'dynamodb:Query',
         'dynamodb:Scan',
+        'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
         ...CURSOR_MAC,
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:ListMultipartUploadParts',
+        's3:PutObject',
+        's3:PutObjectTagging',
         'ssm:GetParameter',
       ],
       log: [
@@ -280,11 +293,15 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         for (const s of statementsOf(template, name)) {
           const actions = ([] as unknown[]).concat(s.Action);
           if (actions.some((a) => String(a).startsWith('kms:') && !keyOwnUse.includes(String(a)))) {
-            // Through DynamoDB, or (auth's TOTP secrets) only with the totp encryption context.
+            // Through DynamoDB, or directly only with the encryption context of its one purpose:
+            // auth's TOTP secrets and the notarizations function's wrapped owner keys.
             expect(Object.keys(s.Condition as object)).toEqual(['StringEquals']);
-            expect(JSON.stringify(s.Condition)).toMatch(
-              /"kms:ViaService"|"kms:EncryptionContext:purpose":"totp"/,
-            );
+            if (!JSON.stringify(s.Condition).includes('"kms:ViaService"')) {
+              expect(DIRECT_DATA_KEY_PURPOSE[name], `${name} uses the data key directly`).toBeDefined();
+              expect(s.Condition).toEqual({
+                StringEquals: { 'kms:EncryptionContext:purpose': DIRECT_DATA_KEY_PURPOSE[name] },
+              });
+            }
           }
           if (s.Resource === '*') {
             const allowed: unknown[] = [['xray:PutTraceSegments', 'xray:PutTelemetryRecords']];
