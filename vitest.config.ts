@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // One local runtime (DynamoDB Local, s3rver, HTTP) per project for the whole run.
+    // One local runtime (DynamoDB Local, s3rver, HTTP) for the whole run, shared by the projects.
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/worker-env.ts'],
     // Generous: scrypt at OWASP cost dominates, and CI machines are shared.
@@ -13,7 +13,7 @@ export default defineConfig({
     minWorkers: 1,
     projects: [
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/fuzz/**'] } },
-      // The fuzz suite runs last, on a runtime of its own: the admins and lockouts it provokes
+      // The fuzz suite runs last, after every main test: the admins and lockouts it provokes
       // must not meet tests that count admins (the last-admin guard) or log in as the bootstrap admin.
       {
         extends: true,

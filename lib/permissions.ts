@@ -142,6 +142,10 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
         ],
         [documents.arnForObjects(`${DOCUMENT_PREFIX}*`)],
       ),
+      // Without it S3 answers HEAD of a missing object with 403, not 404, and "nothing was uploaded
+      // yet" (422 upload_incomplete) could not be told from a real denial. Keys are opaque ids.
+      // (A prefix condition would not do: the implicit check of a HEAD carries no prefix.)
+      allow(['s3:ListBucket'], [documents.bucketArn]),
       macCursors,
       readSettings,
     ],

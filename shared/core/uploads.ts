@@ -129,8 +129,9 @@ export class Uploads {
 
   /**
    * Notarizes an upload of the caller's after checking the stored bytes.
-   * Usable once, by its uploader, before it expires. A missing part leaves
-   * the upload usable; different bytes reject it for good.
+   * Usable once, by its uploader, before it expires; asking again returns
+   * the same notarization. A missing part leaves the upload usable;
+   * different bytes reject it for good.
    */
   async notarize(principal: Principal, request: NotarizeUploadRequest) {
     const upload = await this.deps.uploads.get(request.uploadId);
@@ -142,7 +143,10 @@ export class Uploads {
         'sha256 differs from the hash declared for this upload.',
       );
     }
-    if (upload.state === 'notarized' || upload.state === 'rejected') throw uploadUsed();
+    // A retry of a notarization that went through (say, after the client gave up waiting) gets its answer again.
+    if (upload.state === 'notarized' && upload.notarizationId)
+      return { created: false, notarization: await this.deps.notary.get(principal, upload.notarizationId) };
+    if (upload.state !== 'open' && upload.state !== 'verifying') throw uploadUsed();
     const now = this.now();
     if (now.toISOString() >= upload.expiresAt) {
       throw new StempelError('gone', 'upload_expired', 'This upload expired; start a new one.');

@@ -164,28 +164,35 @@ const notarizationMetadata = z.optional(
   ),
 );
 
-export const notarizeRequest = z
-  .strictObject({
-    sha256: z.optional(sha256Hex),
-    uploadId: z.optional(
-      meta(z.uuid(), { description: 'Notarize this upload (POST /v1/uploads) once its bytes are checked' }),
+export const notarizeRequest = meta(
+  z
+    .strictObject({
+      sha256: z.optional(sha256Hex),
+      uploadId: z.optional(
+        meta(z.uuid(), { description: 'Notarize this upload (POST /v1/uploads) once its bytes are checked' }),
+      ),
+      name: z.optional(fileName),
+      metadata: z.optional(notarizationMetadata),
+    })
+    .check(
+      z.refine(
+        (r: { sha256?: string; uploadId?: string }) => r.sha256 !== undefined || r.uploadId !== undefined,
+        {
+          message: 'give sha256, or uploadId of an upload',
+          path: ['sha256'],
+        },
+      ),
+      z.refine(
+        (r: { uploadId?: string; name?: string }) => r.uploadId === undefined || r.name === undefined,
+        {
+          message: "an upload's name is the one declared with the upload",
+          path: ['name'],
+        },
+      ),
     ),
-    name: z.optional(fileName),
-    metadata: z.optional(notarizationMetadata),
-  })
-  .check(
-    z.refine(
-      (r: { sha256?: string; uploadId?: string }) => r.sha256 !== undefined || r.uploadId !== undefined,
-      {
-        message: 'give sha256, or uploadId of an upload',
-        path: ['sha256'],
-      },
-    ),
-    z.refine((r: { uploadId?: string; name?: string }) => r.uploadId === undefined || r.name === undefined, {
-      message: "an upload's name is the one declared with the upload",
-      path: ['name'],
-    }),
-  );
+  // The refinements above, for OpenAPI readers: a hash, or an upload (whose name was declared with it).
+  { anyOf: [{ required: ['sha256'] }, { required: ['uploadId'], not: { required: ['name'] } }] },
+);
 
 export const uploadRequest = z.strictObject({
   sha256: sha256Hex,

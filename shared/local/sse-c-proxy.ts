@@ -7,7 +7,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import {
   Agent,
   createServer,
@@ -383,7 +383,8 @@ export async function startSseCProxy(
     const iv = randomBytes(16).toString('hex');
     const cipher = encryptor(params.key, iv);
     const up = await send(req, { through: cipher.stream });
-    if (ok(up)) await writeJson(join(dir, `${partNumber}.json`), { size: cipher.size(), iv });
+    if (ok(up))
+      await writeJson(join(dir, `${partNumber}.json`), { size: cipher.size(), iv, etag: up.headers.etag });
     return relay(res, up, { headers: echo(params) });
   }
 
@@ -443,6 +444,65 @@ export async function startSseCProxy(
     }
     return relay(res, up);
   }
+
+  /**
+   * ListParts and AbortMultipartUpload of an SSE-C upload, which s3rver does
+   * not implement (405): answered from the parts this proxy recorded.
+   */
+  async function listParts(res: ServerResponse, bucket: string, key: string, q: URLSearchParams) {
+    const uploadId = q.get('uploadId') ?? '';
+    const dir = uploadPath(uploadId);
+    const upload = await readJson<UploadRecord>(join(dir, 'upload.json'));
+    if (!upload || upload.bucket !== bucket || upload.key !== key) return noSuchUpload(res);
+    const marker = Number(q.get('part-number-marker') ?? 0);
+    const max = Math.min(1000, Number(q.get('max-parts') ?? 1000));
+    const numbers = (await readdir(dir))
+      .map((f) => /^(\d+)\.json$/.exec(f)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .filter((n) => n > marker)
+      .sort((a, b) => a - b);
+    const page = numbers.slice(0, max);
+    const parts = await Promise.all(
+      page.map((n) => readJson<Segment & { etag?: string }>(join(dir, `${n}.json`))),
+    );
+    const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      `<Bucket>${xml(bucket)}</Bucket><Key>${xml(key)}</Key><UploadId>${xml(uploadId)}</UploadId>` +
+      `<PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${page.at(-1) ?? marker}</NextPartNumberMarker>` +
+      `<MaxParts>${max}</MaxParts><IsTruncated>${numbers.length > page.length}</IsTruncated>` +
+      page
+        .map(
+          (n, i) =>
+            `<Part><PartNumber>${n}</PartNumber><LastModified>${new Date().toISOString()}</LastModified>` +
+            `<ETag>${xml(parts[i]?.etag ?? '')}</ETag><Size>${parts[i]?.size ?? 0}</Size></Part>`,
+        )
+        .join('') +
+      '</ListPartsResult>';
+    res
+      .writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
+      .end(body);
+  }
+
+  async function abortUpload(res: ServerResponse, bucket: string, key: string, q: URLSearchParams) {
+    const uploadId = q.get('uploadId') ?? '';
+    const upload = await readJson<UploadRecord>(join(uploadPath(uploadId), 'upload.json'));
+    if (!upload || upload.bucket !== bucket || upload.key !== key) return noSuchUpload(res);
+    // s3rver keeps the parts under <bucket>/._S3rver_uploads/<id>; its ids are hex (checked, as it becomes a path).
+    if (/^[A-Za-z0-9_-]+$/.test(uploadId) && /^[a-z0-9.-]+$/.test(bucket))
+      await rm(join(directory, bucket, '._S3rver_uploads', uploadId), { recursive: true, force: true });
+    await rm(uploadPath(uploadId), { recursive: true, force: true });
+    res.writeHead(204).end();
+  }
+
+  const noSuchUpload = (res: ServerResponse) => {
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+    res
+      .writeHead(404, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
+      .end(body);
+  };
 
   async function getObject(
     req: IncomingMessage,
@@ -522,9 +582,11 @@ export async function startSseCProxy(
         break;
       case 'GET':
       case 'HEAD':
+        if (q.has('uploadId') && req.method === 'GET') return listParts(res, bucket, key, q);
         if (!subresource) return getObject(req, res, bucket, key, params);
         break;
       case 'DELETE': {
+        if (q.has('uploadId')) return abortUpload(res, bucket, key, q);
         const up = await send(req);
         if (ok(up))
           await rm(q.has('uploadId') ? uploadPath(q.get('uploadId') ?? '') : objectPath(bucket, key), {
@@ -534,7 +596,7 @@ export async function startSseCProxy(
         return relay(res, up);
       }
     }
-    return relay(res, await send(req)); // ListParts, tagging, …: no bytes to encrypt
+    return relay(res, await send(req)); // tagging, …: no bytes to encrypt
   }
 
   const server = createServer((req, res) => {

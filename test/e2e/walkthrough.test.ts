@@ -202,7 +202,7 @@ describe('public routes', () => {
     ).toMatchObject({
       type: 'object',
       additionalProperties: false,
-      required: ['sha256'],
+      anyOf: [{ required: ['sha256'] }, { required: ['uploadId'], not: { required: ['name'] } }],
     });
   });
 

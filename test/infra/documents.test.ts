@@ -212,7 +212,7 @@ describe('documents (dev, no CORS origin)', () => {
       expect(vars[ENV.dataKeyId]).toEqual({ Ref: dataKeyId });
     });
 
-    it('may do exactly the upload and download object actions, only under owners/', () => {
+    it('may do exactly the upload and download object actions, only under owners/, and list the bucket', () => {
       const onBucket = roleStatements(template, 'notarizations').filter((s) =>
         JSON.stringify(s.Resource).includes(`"${bucketId}"`),
       );
@@ -229,6 +229,8 @@ describe('documents (dev, no CORS origin)', () => {
           ],
           Resource: objectsUnder(bucketId, 'owners/*'),
         },
+        // So that HEAD of a missing object is 404, not 403.
+        { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: getAtt(bucketId) },
       ]);
     });
 

@@ -219,6 +219,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         's3:AbortMultipartUpload',
         's3:DeleteObject',
         's3:GetObject',
+        's3:ListBucket',
         's3:ListMultipartUploadParts',
         's3:PutObject',
         's3:PutObjectTagging',

@@ -3,12 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -306,5 +308,54 @@ describe('the local S3 emulator behaves like S3 with SSE-C', () => {
     // The same key stored again without SSE-C is a plain object.
     await s3.send(new PutObjectCommand({ ...object, Body: 'plain now' }));
     expect((await get(object.Key)).bytes.toString()).toBe('plain now');
+  });
+
+  it('lists the parts of an SSE-C multipart upload, page by page, and aborts it (s3rver has neither)', async () => {
+    const key = sseKey();
+    const Key = 'owners/e/listed';
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key, ...key.params }),
+    );
+    const sent = new Map<number, string | undefined>();
+    for (const PartNumber of [3, 1, 4]) {
+      const { ETag } = await s3.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key,
+          UploadId,
+          PartNumber,
+          Body: randomBytes(PartNumber * 1000),
+          ...key.params,
+        }),
+      );
+      sent.set(PartNumber, ETag);
+    }
+    const first = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key, UploadId, MaxParts: 2 }));
+    expect(first.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
+      [1, 1000, sent.get(1)],
+      [3, 3000, sent.get(3)],
+    ]);
+    expect(first.IsTruncated).toBe(true);
+    const rest = await s3.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key, UploadId, PartNumberMarker: first.NextPartNumberMarker }),
+    );
+    expect(rest.Parts?.map((p) => p.PartNumber)).toEqual([4]);
+    expect(rest.IsTruncated).toBe(false);
+
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId }));
+    expect(await errorOf(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key, UploadId })))).toMatchObject({
+      status: 404,
+    });
+    expect(
+      await errorOf(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId }))),
+    ).toMatchObject({
+      status: 404,
+    });
+    // Nothing of the aborted upload stays in the emulator's directory.
+    expect(
+      readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((f) =>
+        f.includes(UploadId as string),
+      ),
+    ).toEqual([]);
   });
 });

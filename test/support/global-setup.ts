@@ -8,7 +8,8 @@ export const BOOTSTRAP_PASSWORD = 'bootstrap-Initial-pass-1';
 export const ADMIN_PASSWORD = 'Stempel-Changed-pass-2026';
 
 /** Environment keys the local runtime configured, copied into every test worker. */
-const FORWARDED = /^(AWS_|IDENTITY_TABLE|NOTARIZATIONS_TABLE|FILES_TABLE|DOCUMENTS_BUCKET|STEMPEL_|POWERTOOLS_)/;
+const FORWARDED =
+  /^(AWS_|IDENTITY_TABLE|NOTARIZATIONS_TABLE|FILES_TABLE|DOCUMENTS_BUCKET|STEMPEL_|POWERTOOLS_)/;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,12 +19,38 @@ declare module 'vitest' {
   }
 }
 
+interface SharedRuntime {
+  readonly url: string;
+  readonly env: Record<string, string>;
+  readonly teardown: () => Promise<void>;
+}
+
 /**
- * Starts the real local runtime once (DynamoDB Local, s3rver, the HTTP
- * gateway) in a temporary data directory, and brings the bootstrap admin past
- * its forced password change so tests can start from a usable admin.
+ * One runtime per process, whatever the number of projects: the handlers'
+ * composition roots are module singletons that read the environment on first
+ * use, so a second runtime in the same process would silently send the first
+ * one's requests to the second one's emulators. The fuzz project runs after
+ * the main one (its group order), so sharing cannot mix their tests.
+ */
+const RUNTIME = Symbol.for('stempel.test.runtime');
+const shared = globalThis as { [RUNTIME]?: Promise<SharedRuntime> };
+
+/**
+ * Starts the real local runtime (DynamoDB Local, s3rver, the HTTP gateway) in
+ * a temporary data directory, once, and brings the bootstrap admin past its
+ * forced password change so tests can start from a usable admin.
  */
 export default async function setup(project: TestProject) {
+  const first = shared[RUNTIME] === undefined;
+  shared[RUNTIME] ??= startRuntime();
+  const runtime = await shared[RUNTIME];
+  project.provide('apiUrl', runtime.url);
+  project.provide('adminPassword', ADMIN_PASSWORD);
+  project.provide('localEnv', runtime.env);
+  return first ? runtime.teardown : undefined;
+}
+
+async function startRuntime(): Promise<SharedRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stempel-test-'));
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   // S3's smallest: the multipart tests then need tens of MiB, not hundreds.
@@ -45,15 +72,10 @@ export default async function setup(project: TestProject) {
     await teardown();
     throw err;
   }
-  project.provide('apiUrl', runtime.url);
-  project.provide('adminPassword', ADMIN_PASSWORD);
-  project.provide(
-    'localEnv',
-    Object.fromEntries(
-      Object.entries(process.env).filter(([k, v]) => FORWARDED.test(k) && v !== undefined),
-    ) as Record<string, string>,
-  );
-  return teardown;
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k, v]) => FORWARDED.test(k) && v !== undefined),
+  ) as Record<string, string>;
+  return { url: runtime.url, env, teardown };
 }
 
 async function prepareAdmin(url: string) {
