@@ -167,7 +167,7 @@ async function notarize(file: string, options: NotarizeOptions, tokenOnCommandLi
     await sendFile(file, size, plan, { progress: process.stderr.isTTY && size > PROGRESS_THRESHOLD });
     const parts = plan.kind === 'multipart' ? ` in ${plan.parts?.length} parts` : '';
     console.log(`uploaded ${size} bytes${parts}`);
-    answer = await api.send<Notarization>('POST', '/v1/notarizations', { uploadId: plan.uploadId });
+    answer = await api.notarizeUpload<Notarization>(plan.uploadId, options.timeout * 1000);
   }
   const n = answer.body;
   console.log(

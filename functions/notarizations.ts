@@ -11,10 +11,11 @@ export const handler = httpHandler(
   {
     notarize: async ({ principal, body }) => {
       const { uploadId, sha256, name, metadata } = body;
-      const { created: isNew, notarization } = uploadId
+      const outcome = uploadId
         ? await uploads().notarize(principal, { uploadId, sha256, metadata })
         : await notary().notarize(principal, { sha256: sha256 as string, name, metadata });
-      return (isNew ? created : ok)(notarizationView(notarization));
+      if ('verifying' in outcome) return { status: 202, body: { uploadId, status: 'verifying' } };
+      return (outcome.created ? created : ok)(notarizationView(outcome.notarization));
     },
     createUpload: async ({ principal, body }) => created(await uploads().create(principal, body)),
     listNotarizations: async ({ principal, query }) => {

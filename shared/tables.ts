@@ -93,6 +93,8 @@ export const filesTable = {
   sortKey: 'sk',
   indexes: [],
   ttlAttribute: 'expiresAt',
+  // The verifier function reads uploads handed over for hashing from here.
+  stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
 export const tables: readonly TableDefinition[] = [identityTable, notarizationsTable, logTable, filesTable];

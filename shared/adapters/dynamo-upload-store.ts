@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Upload, UploadStore } from '../ports/upload-store';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Rejection, Upload, UploadStore } from '../ports/upload-store';
 import { filesTable, resourceName } from '../tables';
 import { dynamoDocumentClient, updateIf } from './dynamo-client';
 
@@ -52,10 +52,11 @@ export class DynamoUploadStore implements UploadStore {
       Key: uploadKey(id),
       UpdateExpression: 'SET #state = :verifying, claimedAt = :now',
       ConditionExpression:
-        '#owner = :owner AND validUntil > :now AND (#state = :open OR (#state = :verifying AND claimedAt < :stale))',
+        '#owner = :owner AND validUntil > :now AND (#state = :open OR (#state IN (:verifying, :hashing) AND claimedAt < :stale))',
       ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
       ExpressionAttributeValues: {
         ':verifying': 'verifying',
+        ':hashing': 'hashing',
         ':open': 'open',
         ':owner': owner,
         ':now': now,
@@ -75,15 +76,47 @@ export class DynamoUploadStore implements UploadStore {
     });
   }
 
-  async finish(id: string, state: 'notarized' | 'rejected', notarizationId?: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: uploadKey(id),
-        UpdateExpression: `SET #state = :state${notarizationId ? ', notarizationId = :n' : ''} REMOVE claimedAt`,
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':state': state, ...(notarizationId ? { ':n': notarizationId } : {}) },
-      }),
-    );
+  async handOver(
+    id: string,
+    claimedAt: string,
+    now: string,
+    metadata?: Readonly<Record<string, string>>,
+  ): Promise<boolean> {
+    return updateIf(this.db, {
+      TableName: this.tableName,
+      Key: uploadKey(id),
+      UpdateExpression: `SET #state = :hashing, claimedAt = :now${metadata ? ', metadata = :metadata' : ''}`,
+      ConditionExpression: '#state = :verifying AND claimedAt = :claimedAt',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':hashing': 'hashing',
+        ':verifying': 'verifying',
+        ':claimedAt': claimedAt,
+        ':now': now,
+        ...(metadata ? { ':metadata': { ...metadata } } : {}),
+      },
+    });
+  }
+
+  async finish(
+    id: string,
+    outcome: { notarizationId: string; created: boolean } | { rejection: Rejection },
+  ): Promise<void> {
+    const fields =
+      'rejection' in outcome ? { state: 'rejected', ...outcome } : { state: 'notarized', ...outcome };
+    const names = Object.keys(fields);
+    // The first outcome stands: a verifier that finishes second (a repeated delivery) changes nothing.
+    await updateIf(this.db, {
+      TableName: this.tableName,
+      Key: uploadKey(id),
+      UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')} REMOVE claimedAt`,
+      ConditionExpression: '#state IN (:verifying, :hashing)',
+      ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(Object.entries(fields).map(([n, v]) => [`:${n}`, v])),
+        ':verifying': 'verifying',
+        ':hashing': 'hashing',
+      },
+    });
   }
 }

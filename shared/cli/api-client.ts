@@ -125,6 +125,27 @@ export class ApiClient {
   }
 
   /**
+   * Notarizes an upload: POST /v1/notarizations {uploadId}, asked again while
+   * the service answers 202 (it is reading the bytes through to check their
+   * SHA-256), until the notarization (201/200) or a problem, or `timeoutMs`.
+   */
+  async notarizeUpload<T>(uploadId: string, timeoutMs: number): Promise<Answer<T>> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 200;
+    for (;;) {
+      const answer = await this.send<T>('POST', '/v1/notarizations', { uploadId });
+      if (answer.status !== 202) return answer;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new CliError(
+          `the service was still checking upload ${uploadId} after ${timeoutMs / 1000} s; run again later`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+      delay = Math.min(delay * 1.5, 2000);
+    }
+  }
+
+  /**
    * Polls a notarization's receipt until it is sealed (200) or `timeoutMs`
    * passes (202 pending until then); the receipt's text, or undefined.
    */

@@ -43,10 +43,15 @@ export class Notary {
    */
   async notarize(principal: Principal, input: NotarizeInput) {
     await this.admit();
+    return this.notarizeFor(principal.userId, input);
+  }
+
+  /** Notarizes for `owner` without asking the back-pressure check (the caller did, before it began). */
+  async notarizeFor(owner: string, input: NotarizeInput) {
     const sha256 = input.sha256.toLowerCase();
     const notarization: Notarization = {
-      id: notarizationId(principal.userId, sha256),
-      owner: principal.userId,
+      id: notarizationId(owner, sha256),
+      owner,
       sha256,
       receivedAt: this.now().toISOString(),
       status: 'pending',

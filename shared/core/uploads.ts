@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FileStore, UploadedPart } from '../ports/file-store';
 import type { Notarization, NotarizationStore, NotarizedFile } from '../ports/notarization-store';
-import type { Upload, UploadStore } from '../ports/upload-store';
+import type { Rejection, Upload, UploadStore } from '../ports/upload-store';
 import { StempelError } from './errors';
 import { allowedContentType, contentDisposition } from './file-names';
 import type { Notary } from './notary';
@@ -26,7 +26,7 @@ export interface UploadsDeps {
   readonly uploads: UploadStore;
   readonly files: FileStore;
   readonly ownerKeys: OwnerKeys;
-  readonly notary: Pick<Notary, 'admit' | 'notarize' | 'get'>;
+  readonly notary: Pick<Notary, 'admit' | 'notarizeFor' | 'get'>;
   readonly notarizations: Pick<NotarizationStore, 'attachFile'>;
   readonly settings: () => Promise<UploadSettings>;
   readonly now?: () => Date;
@@ -53,6 +53,14 @@ export function partLayout(size: number): { partSize: number; parts: number } {
 }
 
 const uploadNotFound = () => new StempelError('not_found', 'upload_not_found', 'No such upload.');
+const HASH_MISMATCH =
+  'The uploaded bytes do not hash to the declared sha256; they were deleted and nothing was notarized.';
+
+/** A notarization (created or found), or: the verifier function is reading the bytes (202). */
+export type UploadOutcome =
+  | { readonly created: boolean; readonly notarization: Notarization }
+  | { readonly verifying: true };
+
 const uploadUsed = () =>
   new StempelError('conflict', 'upload_used', 'This upload was used already; start a new one.');
 
@@ -129,11 +137,17 @@ export class Uploads {
 
   /**
    * Notarizes an upload of the caller's after checking the stored bytes.
-   * Usable once, by its uploader, before it expires; asking again returns
-   * the same notarization. A missing part leaves the upload usable;
-   * different bytes reject it for good.
+   * Usable once, by its uploader, before it expires; asking again returns the
+   * same answer (the notarization, the rejection, or "still verifying"). A
+   * missing part leaves the upload usable; different bytes reject it for good.
+   *
+   * What is cheap happens here: completing a multipart upload, the size, and
+   * the SHA-256 that S3 computed and checked on upload (single-part objects
+   * have one). An object without one must be read through, which can take
+   * longer than an API request may: it is handed to the verifier function
+   * (`verifyHandedOver`) and the answer is `{ verifying: true }` (202).
    */
-  async notarize(principal: Principal, request: NotarizeUploadRequest) {
+  async notarize(principal: Principal, request: NotarizeUploadRequest): Promise<UploadOutcome> {
     const upload = await this.deps.uploads.get(request.uploadId);
     if (!upload || upload.owner !== principal.userId) throw uploadNotFound();
     if (request.sha256 !== undefined && request.sha256 !== upload.sha256) {
@@ -143,37 +157,128 @@ export class Uploads {
         'sha256 differs from the hash declared for this upload.',
       );
     }
-    // A retry of a notarization that went through (say, after the client gave up waiting) gets its answer again.
-    if (upload.state === 'notarized' && upload.notarizationId)
-      return { created: false, notarization: await this.deps.notary.get(principal, upload.notarizationId) };
-    if (upload.state !== 'open' && upload.state !== 'verifying') throw uploadUsed();
     const now = this.now();
+    const staleBefore = new Date(now.getTime() - VERIFICATION_LEASE_MS).toISOString();
+    const answered = await this.earlierAnswer(principal, upload, staleBefore);
+    if (answered) return answered;
     if (now.toISOString() >= upload.expiresAt) {
       throw new StempelError('gone', 'upload_expired', 'This upload expired; start a new one.');
     }
     // Before reading gigabytes: a lagging log would refuse the notarization at the end anyway.
     await this.deps.notary.admit();
     const claimedAt = now.toISOString();
-    const staleBefore = new Date(now.getTime() - VERIFICATION_LEASE_MS).toISOString();
     if (!(await this.deps.uploads.claim(upload.id, upload.owner, claimedAt, staleBefore))) {
-      const current = await this.deps.uploads.get(upload.id);
-      if (current?.state === 'verifying') {
-        throw new StempelError(
-          'conflict',
-          'upload_busy',
-          'This upload is being verified by another request.',
-        );
-      }
-      throw uploadUsed();
+      const current = (await this.deps.uploads.get(upload.id)) as Upload;
+      const again = await this.earlierAnswer(principal, current, staleBefore);
+      if (again) return again;
+      throw new StempelError('conflict', 'upload_busy', 'This upload is being checked by another request.');
     }
     try {
-      return await this.verifyAndNotarize(principal, upload, request.metadata);
+      return await this.checkClaimed(upload, claimedAt, request.metadata);
     } catch (err) {
       // Anything but a verdict on the bytes leaves the upload usable for a retry.
       if (!(err instanceof StempelError && err.kind === 'unprocessable' && err.code !== 'upload_incomplete'))
         await this.deps.uploads.release(upload.id, claimedAt);
       throw err;
     }
+  }
+
+  /**
+   * The verifier function's part: hashes an upload handed over by
+   * `notarize` and notarizes or rejects it. Repeated or late deliveries
+   * change nothing: only an upload still `hashing` is looked at, and both
+   * outcomes are idempotent.
+   */
+  async verifyHandedOver(uploadId: string): Promise<void> {
+    const upload = await this.deps.uploads.get(uploadId);
+    if (upload?.state !== 'hashing') return;
+    try {
+      const fileKey = await this.deps.ownerKeys.existingFileKey(upload.owner, upload.objectKey);
+      if (!fileKey)
+        await this.reject(upload, 'hash_mismatch', "The owner's key was destroyed before the check.");
+      const digest = await this.deps.files.sha256(upload.objectKey, fileKey as Uint8Array, upload.size);
+      if (digest !== upload.sha256) await this.reject(upload, 'hash_mismatch', HASH_MISMATCH);
+      await this.notarizeChecked(upload, upload.metadata);
+    } catch (err) {
+      // A verdict is recorded on the upload for its owner to read; only failures are worth a retry.
+      if (!(err instanceof StempelError && err.kind === 'unprocessable')) throw err;
+    }
+  }
+
+  /** What an earlier request settled for this upload, if anything. */
+  private async earlierAnswer(
+    principal: Principal,
+    upload: Upload,
+    staleBefore: string,
+  ): Promise<UploadOutcome | undefined> {
+    switch (upload.state) {
+      case 'notarized':
+        return {
+          created: upload.created === true,
+          notarization: await this.deps.notary.get(principal, upload.notarizationId as string),
+        };
+      case 'rejected':
+        if (upload.rejection)
+          throw new StempelError('unprocessable', upload.rejection.code, upload.rejection.detail);
+        throw uploadUsed();
+      case 'hashing':
+        return (upload.claimedAt ?? '') >= staleBefore ? { verifying: true } : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private async checkClaimed(upload: Upload, claimedAt: string, metadata: NotarizeUploadRequest['metadata']) {
+    const { files } = this.deps;
+    const fileKey = await this.deps.ownerKeys.existingFileKey(upload.owner, upload.objectKey);
+    if (!fileKey) throw new StempelError('gone', 'upload_expired', "The owner's files were erased.");
+    // A retry after a crash may find the multipart upload completed already.
+    let stored = await files.head(upload.objectKey, fileKey);
+    if (!stored && upload.multipart) {
+      await this.complete(upload, fileKey);
+      stored = await files.head(upload.objectKey, fileKey);
+    }
+    if (!stored) {
+      throw new StempelError(
+        'unprocessable',
+        'upload_incomplete',
+        'Nothing was uploaded for this upload yet.',
+      );
+    }
+    if (stored.size !== upload.size) {
+      await this.reject(
+        upload,
+        'size_mismatch',
+        `The uploaded document has ${stored.size} bytes, not the ${upload.size} declared; it was deleted.`,
+      );
+    }
+    if (stored.sha256 === undefined) {
+      if (!(await this.deps.uploads.handOver(upload.id, claimedAt, this.now().toISOString(), metadata)))
+        throw new Error(`upload ${upload.id} was taken from its claim`);
+      return { verifying: true } as const;
+    }
+    if (stored.sha256 !== upload.sha256) await this.reject(upload, 'hash_mismatch', HASH_MISMATCH);
+    return this.notarizeChecked(upload, metadata);
+  }
+
+  /** The bytes are the declared ones: keep them, and notarize. */
+  private async notarizeChecked(upload: Upload, metadata: NotarizeUploadRequest['metadata']) {
+    // Kept from here on; tagging first means a crash never lets the lifecycle delete a notarized file.
+    await this.deps.files.markNotarized(upload.objectKey);
+    const file: NotarizedFile = {
+      objectKey: upload.objectKey,
+      size: upload.size,
+      contentType: upload.contentType,
+    };
+    const result = await this.deps.notary.notarizeFor(upload.owner, {
+      sha256: upload.sha256,
+      ...(upload.name === undefined ? {} : { name: upload.name }),
+      ...(metadata === undefined ? {} : { metadata }),
+      file,
+    });
+    const notarization = await this.withFile(result.notarization, file, upload);
+    await this.deps.uploads.finish(upload.id, { notarizationId: notarization.id, created: result.created });
+    return { created: result.created, notarization };
   }
 
   /** A short-lived download of the notarized file: its owner and admins only; anyone else gets 404. */
@@ -198,62 +303,6 @@ export class Uploads {
       contentType,
       size,
     };
-  }
-
-  private async verifyAndNotarize(
-    principal: Principal,
-    upload: Upload,
-    metadata: NotarizeUploadRequest['metadata'],
-  ) {
-    const { files } = this.deps;
-    const fileKey = await this.deps.ownerKeys.existingFileKey(upload.owner, upload.objectKey);
-    if (!fileKey) throw new StempelError('gone', 'upload_expired', "The owner's files were erased.");
-    // A retry after a crash may find the multipart upload completed already.
-    let stored = await files.head(upload.objectKey, fileKey);
-    if (!stored && upload.multipart) {
-      await this.complete(upload, fileKey);
-      stored = await files.head(upload.objectKey, fileKey);
-    }
-    if (!stored) {
-      throw new StempelError(
-        'unprocessable',
-        'upload_incomplete',
-        'Nothing was uploaded for this upload yet.',
-      );
-    }
-    if (stored.size !== upload.size) {
-      await this.reject(upload);
-      throw new StempelError(
-        'unprocessable',
-        'size_mismatch',
-        `The uploaded document has ${stored.size} bytes, not the ${upload.size} declared; it was deleted.`,
-      );
-    }
-    const digest = stored.sha256 ?? (await files.sha256(upload.objectKey, fileKey, stored.size));
-    if (digest !== upload.sha256) {
-      await this.reject(upload);
-      throw new StempelError(
-        'unprocessable',
-        'hash_mismatch',
-        'The uploaded bytes do not hash to the declared sha256; they were deleted and nothing was notarized.',
-      );
-    }
-    // Kept from here on; tagging first means a crash never lets the lifecycle delete a notarized file.
-    await files.markNotarized(upload.objectKey);
-    const file: NotarizedFile = {
-      objectKey: upload.objectKey,
-      size: upload.size,
-      contentType: upload.contentType,
-    };
-    const result = await this.deps.notary.notarize(principal, {
-      sha256: upload.sha256,
-      ...(upload.name === undefined ? {} : { name: upload.name }),
-      ...(metadata === undefined ? {} : { metadata }),
-      file,
-    });
-    const notarization = await this.withFile(result.notarization, file, upload);
-    await this.deps.uploads.finish(upload.id, 'notarized', notarization.id);
-    return { created: result.created, notarization };
   }
 
   /**
@@ -292,9 +341,8 @@ export class Uploads {
       (p) => p.size !== (p.partNumber === multipart.parts ? lastSize : multipart.partSize),
     );
     if (wrong || listed.length !== multipart.parts) {
-      await this.reject(upload);
-      throw new StempelError(
-        'unprocessable',
+      await this.reject(
+        upload,
         'size_mismatch',
         `Part ${wrong?.partNumber ?? multipart.parts + 1} is not of the agreed size; the upload was deleted.`,
       );
@@ -302,9 +350,11 @@ export class Uploads {
     await this.deps.files.completeMultipart(upload.objectKey, fileKey, multipart.id, parts);
   }
 
-  private async reject(upload: Upload) {
+  /** Deletes the bytes, records why, and throws that verdict. */
+  private async reject(upload: Upload, code: Rejection['code'], detail: string): Promise<never> {
     if (upload.multipart) await this.deps.files.abortMultipart(upload.objectKey, upload.multipart.id);
     await this.deps.files.delete(upload.objectKey);
-    await this.deps.uploads.finish(upload.id, 'rejected');
+    await this.deps.uploads.finish(upload.id, { rejection: { code, detail } });
+    throw new StempelError('unprocessable', code, detail);
   }
 }

@@ -203,6 +203,11 @@ export const routes = {
         description: 'You notarized this hash before; the existing notarization',
         schema: s.notarization,
       },
+      202: {
+        description:
+          'The upload is being read through to check its SHA-256 (multipart uploads); ask again with the same body for the outcome',
+        schema: s.verifyingResponse,
+      },
       404: {
         description: 'No such upload of yours (upload_not_found)',
         schema: s.problem,

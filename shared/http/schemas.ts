@@ -222,6 +222,8 @@ export const uploadResponse = z.object({
   parts: z.optional(z.array(z.object({ partNumber: integer(), url: z.string() }))),
 });
 
+export const verifyingResponse = z.object({ uploadId: z.uuid(), status: z.literal('verifying') });
+
 export const downloadResponse = z.object({
   url: z.string(),
   method: z.literal('GET'),

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BootstrapResult } from '../core/bootstrap-admin';
 import { ENV } from '../runtime/environment';
-import { buckets, notarizationsTable, tables } from '../tables';
+import { buckets, filesTable, notarizationsTable, tables } from '../tables';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { freePort } from './free-port';
 import { createGatewayServer } from './gateway';
@@ -124,6 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       log,
       publicRoutes,
       integrator,
+      verifier,
     ] = await Promise.all([
       import('../core/bootstrap-admin'),
       import('../runtime/users'),
@@ -134,6 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       import('../../functions/log'),
       import('../../functions/public'),
       import('../../functions/integrator'),
+      import('../../functions/verifier'),
     ]);
     const bootstrap = await bootstrapAdmin(identityRoot.identity(), {
       username: options.bootstrapAdminUsername ?? 'admin',
@@ -146,6 +148,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       handler: integrator.handler,
     });
     stops.push(streams.stop);
+    const uploadStream = await startStreamTrigger({
+      endpoint: dynamo.endpoint,
+      tableName: localName(filesTable),
+      handler: verifier.handler,
+      functionName: 'stempel-verifier',
+    });
+    stops.push(uploadStream.stop);
     const server: Server = createGatewayServer(
       {
         authorizer: authorizer.handler,

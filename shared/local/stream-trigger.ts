@@ -18,6 +18,8 @@ export interface StreamTriggerOptions {
   readonly pollMs?: number;
   /** How often the handler runs without a record, like the scheduled safety net in AWS. */
   readonly sweepMs?: number;
+  /** The Lambda function this plays, for its context and logs. */
+  readonly functionName?: string;
 }
 
 /**
@@ -27,7 +29,14 @@ export interface StreamTriggerOptions {
  * periodic invocation without records.
  */
 export async function startStreamTrigger(options: StreamTriggerOptions) {
-  const { endpoint, tableName, handler, pollMs = 100, sweepMs = 5000 } = options;
+  const {
+    endpoint,
+    tableName,
+    handler,
+    pollMs = 100,
+    sweepMs = 5000,
+    functionName = 'stempel-integrator',
+  } = options;
   const { Table } = await localDynamoClient(endpoint).send(
     new DescribeTableCommand({ TableName: tableName }),
   );
@@ -88,9 +97,9 @@ export async function startStreamTrigger(options: StreamTriggerOptions) {
       })),
     } as unknown as DynamoDBStreamEvent;
     try {
-      await handler(event, lambdaContext('stempel-integrator', 60_000));
+      await handler(event, lambdaContext(functionName, 60_000));
     } catch (err) {
-      console.error('integrator failed; the next trigger retries', err);
+      console.error(`${functionName} failed on a stream batch`, err);
     }
   };
 

@@ -1,4 +1,14 @@
-export type UploadState = 'open' | 'verifying' | 'notarized' | 'rejected';
+/**
+ * `open` → `verifying` (a request checks it) → `notarized` | `rejected` | back to `open` (a part was missing),
+ * or → `hashing` (handed to the verifier function, which reads the whole object) → `notarized` | `rejected`.
+ */
+export type UploadState = 'open' | 'verifying' | 'hashing' | 'notarized' | 'rejected';
+
+/** Why the stored bytes were refused: answered again to anyone who asks about the upload. */
+export interface Rejection {
+  readonly code: 'hash_mismatch' | 'size_mismatch';
+  readonly detail: string;
+}
 
 export interface Upload {
   readonly id: string;
@@ -19,6 +29,11 @@ export interface Upload {
   /** When the current verification began (state `verifying`). */
   readonly claimedAt?: string;
   readonly notarizationId?: string;
+  /** Whether this upload created its notarization (rather than finding the owner's earlier one). */
+  readonly created?: boolean;
+  readonly rejection?: Rejection;
+  /** The notarization's metadata, kept while the verifier function hashes. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 export interface UploadStore {
@@ -26,12 +41,22 @@ export interface UploadStore {
   get(id: string): Promise<Upload | undefined>;
   /**
    * Takes the upload for verification: only for its owner, before it
-   * expires, while `open`, or `verifying` since before `staleBefore` (a
-   * verification that crashed). False when another caller holds it or it is used.
+   * expires, while `open`, or `verifying` or `hashing` since before
+   * `staleBefore` (a verification that died). False when another holds it or it is used.
    */
   claim(id: string, owner: string, now: string, staleBefore: string): Promise<boolean>;
   /** Gives a claimed upload back (`verifying` → `open`), e.g. when a part is missing. */
   release(id: string, claimedAt: string): Promise<void>;
-  /** Ends the upload for good. */
-  finish(id: string, state: 'notarized' | 'rejected', notarizationId?: string): Promise<void>;
+  /** `verifying` (claimed at `claimedAt`) → `hashing` since `now`, with the notarization's metadata: the verifier function takes over. */
+  handOver(
+    id: string,
+    claimedAt: string,
+    now: string,
+    metadata?: Readonly<Record<string, string>>,
+  ): Promise<boolean>;
+  /** Ends the upload for good; the first outcome stands (a repeated verification changes nothing). */
+  finish(
+    id: string,
+    outcome: { notarizationId: string; created: boolean } | { rejection: Rejection },
+  ): Promise<void>;
 }
