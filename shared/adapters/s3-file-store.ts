@@ -21,7 +21,10 @@ import { documentsBucket, resourceName } from '../tables';
 /** Tag read by the bucket's lifecycle rule: objects still tagged `uploaded` after a day are removed. */
 const STATE_TAG = 'stempel-state';
 const UPLOADED = `${STATE_TAG}=uploaded`;
-/** Ranged GETs in flight while hashing, and their size: 32 MiB of memory at most, whatever the object. */
+/**
+ * Ranged GETs in flight while hashing, and their size: memory stays flat whatever the object
+ * (about 100 MiB above idle, measured by `npm run bench`: each range is collected, then copied).
+ */
 const HASH_WINDOW = 4;
 const HASH_RANGE_BYTES = 8 * 2 ** 20;
 
