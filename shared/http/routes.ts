@@ -38,6 +38,13 @@ export interface RouteDefinition {
 
 const route = <const R extends RouteDefinition>(r: R): R => r;
 
+/** An RFC 9457 problem answer, documented. */
+const problem = (description: string): ResponseDefinition => ({
+  description,
+  schema: s.problem,
+  contentType: 'application/problem+json',
+});
+
 /**
  * Every route of the API, in one table: the handlers dispatch and authorize
  * from it, the local runtime routes from it, the CDK stack builds API Gateway
@@ -208,32 +215,13 @@ export const routes = {
           'The upload is being read through to check its SHA-256 (multipart uploads); ask again with the same body for the outcome',
         schema: s.verifyingResponse,
       },
-      404: {
-        description: 'No such upload of yours (upload_not_found)',
-        schema: s.problem,
-        contentType: 'application/problem+json',
-      },
-      409: {
-        description: 'The upload was used (upload_used) or is being checked (upload_busy)',
-        schema: s.problem,
-        contentType: 'application/problem+json',
-      },
-      410: {
-        description: 'The upload expired (upload_expired)',
-        schema: s.problem,
-        contentType: 'application/problem+json',
-      },
-      422: {
-        description:
-          'The stored bytes are not the declared ones (hash_mismatch, size_mismatch: deleted, nothing notarized), or parts are missing (upload_incomplete: upload them and retry)',
-        schema: s.problem,
-        contentType: 'application/problem+json',
-      },
-      503: {
-        description: 'The log is catching up (code log_backpressure); retry after Retry-After',
-        schema: s.problem,
-        contentType: 'application/problem+json',
-      },
+      404: problem('No such upload of yours (upload_not_found)'),
+      409: problem('The upload was used (upload_used) or is being checked (upload_busy)'),
+      410: problem('The upload expired (upload_expired)'),
+      422: problem(
+        'The stored bytes are not the declared ones (hash_mismatch, size_mismatch: deleted, nothing notarized), or parts are missing (upload_incomplete: upload them and retry)',
+      ),
+      503: problem('The log is catching up (code log_backpressure); retry after Retry-After'),
     },
   }),
   createUpload: route({
@@ -248,11 +236,7 @@ export const routes = {
         description: 'Upload the bytes with these requests, then POST /v1/notarizations {uploadId}',
         schema: s.uploadResponse,
       },
-      413: {
-        description: 'Larger than the configured maximum (upload_too_large)',
-        schema: s.problem,
-        contentType: 'application/problem+json',
-      },
+      413: problem('Larger than the configured maximum (upload_too_large)'),
     },
   }),
   listNotarizations: route({
@@ -294,11 +278,7 @@ export const routes = {
     params: s.idParams,
     responses: {
       200: { description: 'Send this request to download the file', schema: s.downloadResponse },
-      410: {
-        description: "The owner's files were erased (file_erased)",
-        schema: s.problem,
-        contentType: 'application/problem+json',
-      },
+      410: problem("The owner's files were erased (file_erased)"),
     },
   }),
   verify: route({
