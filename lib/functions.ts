@@ -11,11 +11,15 @@ import { BUNDLING, NODE_OPTIONS } from './bundling';
 import { allow } from './permissions';
 
 /**
- * The Lambda functions: one per route group, the REST API authorizer, and the
- * integrator that seals pending notarizations into the log. Each has an entry
- * file functions/<name>.ts.
+ * The Lambda functions: one per route group, the REST API authorizer, the
+ * integrator that seals pending notarizations into the log, and the verifier
+ * that hashes uploads handed over for notarizing. Each has an entry file
+ * functions/<name>.ts.
  */
-export type FunctionName = FunctionGroup | 'authorizer' | 'integrator';
+export type FunctionName = FunctionGroup | 'authorizer' | StreamFunctionName;
+
+/** The functions triggered by a table's stream rather than by API Gateway. */
+export type StreamFunctionName = 'integrator' | 'verifier';
 
 /**
  * The newest Node.js runtime this aws-cdk-lib knows, which is what cdk-nag
@@ -32,13 +36,15 @@ export const SIZING: Record<FunctionName, { readonly memorySize: number; readonl
   authorizer: { memorySize: 512, timeout: Duration.seconds(5) },
   auth: { memorySize: 1024, timeout: Duration.seconds(10) },
   users: { memorySize: 512, timeout: Duration.seconds(10) },
-  // Checking a multipart upload streams the object through SHA-256 within the request (API Gateway
-  // gives up at 29 s): one full vCPU and the network share that comes with it.
-  notarizations: { memorySize: 1769, timeout: Duration.seconds(29) },
+  notarizations: { memorySize: 256, timeout: Duration.seconds(10) },
   log: { memorySize: 256, timeout: Duration.seconds(10) },
   public: { memorySize: 256, timeout: Duration.seconds(10) },
   // Drains the pending queue until 10 s before its timeout, then leaves the rest to the next run.
   integrator: { memorySize: 512, timeout: Duration.seconds(60) },
+  // Streams a multipart upload through SHA-256 with parallel ranged GETs. 1769 MB is one full vCPU
+  // (and the network share that comes with it): about 100 MB/s, so 5 GiB, the largest upload, takes
+  // about a minute; 10 minutes leaves room for a slow S3 and for the other records of a batch.
+  verifier: { memorySize: 1769, timeout: Duration.minutes(10) },
 };
 
 export interface StempelFunctionProps {

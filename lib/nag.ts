@@ -108,13 +108,34 @@ export function acknowledgeApiGatewayLogsRole(role: IConstruct, wildcardResource
   );
 }
 
-/** AwsSolutions-IAM5 on the integrator's role: X-Ray, and dynamodb:ListStreams for its stream trigger. */
-export function acknowledgeIntegratorWildcards(role: IConstruct): void {
+/** What each stream-triggered function reads and names, for its wildcard acknowledgement. */
+const STREAM_FUNCTIONS = {
+  integrator: { stream: 'notarizations', named: 'every table, index and key is named' },
+  verifier: {
+    stream: 'Files',
+    named: 'every table and key is named (its document objects are acknowledged separately, under owners/*)',
+  },
+} as const;
+
+/**
+ * AwsSolutions-IAM5 on the role of a stream-triggered function (integrator,
+ * verifier): X-Ray, and dynamodb:ListStreams for its stream trigger.
+ */
+export function acknowledgeStreamFunctionWildcards(
+  role: IConstruct,
+  name: keyof typeof STREAM_FUNCTIONS,
+): void {
+  const { stream, named } = STREAM_FUNCTIONS[name];
   acknowledge(
     role,
     'AwsSolutions-IAM5[Resource::*]',
-    'Resource "*" appears only for xray:PutTraceSegments and xray:PutTelemetryRecords (Lambda active tracing) and dynamodb:ListStreams (needed by the Lambda stream poller); none of these actions supports resource-level permissions. Reading the stream itself (DescribeStream, GetRecords, GetShardIterator) is limited to the notarizations stream ARN, and every table, index and key is named.',
+    `Resource "*" appears only for xray:PutTraceSegments and xray:PutTelemetryRecords (Lambda active tracing) and dynamodb:ListStreams (needed by the Lambda stream poller); none of these actions supports resource-level permissions. Reading the stream itself (DescribeStream, GetRecords, GetShardIterator) is limited to the ${stream} stream ARN, and ${named}.`,
   );
+}
+
+/** AwsSolutions-IAM5 on the integrator's role: X-Ray, and dynamodb:ListStreams for its stream trigger. */
+export function acknowledgeIntegratorWildcards(role: IConstruct): void {
+  acknowledgeStreamFunctionWildcards(role, 'integrator');
 }
 
 /** Serverless-SQSRedrivePolicy on the integrator's failure queue, which is itself the last stop. */
@@ -127,14 +148,44 @@ export function acknowledgeFailureQueue(queue: IConstruct): void {
 }
 
 /**
- * AwsSolutions-IAM5 on the notarizations role: object access to the documents
- * bucket under `<prefix>*`. `prefix` is what the role's statement names.
+ * On the verifier's failure queue, which is itself the last stop: no redrive
+ * policy (Serverless-SQSRedrivePolicy), and no DLQ of its own although it is
+ * one (AwsSolutions-SQS3 recognizes a queue as a DLQ only when a queue's
+ * redrive policy or a function's DeadLetterConfig names it, not an event
+ * source mapping's on-failure destination).
+ */
+export function acknowledgeVerifierFailureQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'AwsSolutions-SQS3',
+    "This queue is itself a dead-letter queue: the on-failure destination (DestinationConfig.OnFailure) of the verifier's DynamoDB stream event source mapping, which cdk-nag does not recognize as such. A dead-letter queue behind it would have nothing to catch, since nothing consumes this queue automatically.",
+  );
+  acknowledge(
+    queue,
+    'Serverless-SQSRedrivePolicy',
+    "This queue is the on-failure destination of the verifier's stream event source mapping; nothing consumes it automatically, so a redrive policy would have no consumer to count receives for. Its messages only record which stream records failed (shard and sequence numbers, not the item): the upload stays in the hashing state in the Files table, and its owner's next notarization request claims it again once the verification lease has run out.",
+  );
+}
+
+/** Serverless-LambdaDLQ on the verifier, which is never invoked asynchronously. */
+export function acknowledgeVerifierInvocation(fn: IConstruct): void {
+  acknowledge(
+    fn,
+    'Serverless-LambdaDLQ',
+    "Invoked only by its DynamoDB stream event source mapping, whose poller calls the function synchronously; a function dead-letter queue applies only to asynchronous invocations and would never receive anything. A failed batch is bisected and retried twice, and what still fails goes to the mapping's on-failure destination, the verifier's SQS failure queue.",
+  );
+}
+
+/**
+ * AwsSolutions-IAM5 on the notarizations and verifier roles: object access to
+ * the documents bucket under `<prefix>*`. `prefix` is what the role's
+ * statement names.
  */
 export function acknowledgeDocumentObjects(role: IConstruct, bucket: IBucket, prefix: string): void {
   const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
   acknowledge(
     role,
     `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
-    `Object keys are owners/<owner id>/<upload id>, with the upload id minted per request, so no fixed list of object ARNs exists; the wildcard is limited to the ${prefix} prefix of the one documents bucket and to the object actions the upload, verify and download flow performs (no s3:*, no ListBucket, no version or ACL actions). Every object is SSE-C encrypted under a key derived from its owner's key, which only this role can unwrap, through KMS with the owner-file-key encryption context, so an object key alone opens nothing. The bucket policy refuses TLS-less requests and object writes without SSE-C.`,
+    `Object keys are owners/<owner id>/<upload id>, with the upload id minted per request, so no fixed list of object ARNs exists; the wildcard is limited to the ${prefix} prefix of the one documents bucket and to the object actions the upload, verify and download flow performs (no s3:*, no ListBucket, no version or ACL actions). Every object is SSE-C encrypted under a key derived from its owner's key, which only the notarizations and verifier roles may unwrap (the verifier only unwraps, never wraps), through KMS with the owner-file-key encryption context, so an object key alone opens nothing. The bucket policy refuses TLS-less requests and object writes without SSE-C.`,
   );
 }

@@ -50,7 +50,9 @@ export const OWNER_FILE_KEY_PURPOSE = 'owner-file-key';
  * through DynamoDB (kms:ViaService). The only direct uses of the key are
  * kms:Encrypt and kms:Decrypt of small secrets, each allowed only with its own
  * encryption context `purpose`: auth's TOTP secrets (`totp`) and the
- * notarizations function's wrapped owner keys (`owner-file-key`).
+ * notarizations function's wrapped owner keys (`owner-file-key`, which the
+ * verifier may only decrypt). The stream consumers (integrator, verifier) use
+ * the table key through DynamoDB Streams as well.
  *
  * The documents bucket holds SSE-C objects: S3 encrypts them with a key sent in
  * the request, so object access needs no KMS permission.
@@ -66,6 +68,8 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
   const documents = data.bucket(documentsBucket);
   const notarizationsStream = notarizations.tableStreamArn;
   if (!notarizationsStream) throw new Error('the notarizations table needs its stream for the integrator');
+  const filesStream = files.tableStreamArn;
+  if (!filesStream) throw new Error('the Files table needs its stream for the verifier');
 
   const viaDynamo = { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } };
   const tableKeyForWriters = allow(
@@ -74,6 +78,25 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
     viaDynamo,
   );
   const tableKeyForReaders = allow(['kms:Decrypt', 'kms:DescribeKey'], [data.dataKey.keyArn], viaDynamo);
+  // A stream consumer's role also reads the stream records of a table under the data key, which goes
+  // through DynamoDB Streams (Lambda's poller reads them with the function's role).
+  const tableKeyForStreamConsumers = allow(
+    ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+    [data.dataKey.keyArn],
+    {
+      StringEquals: {
+        'kms:ViaService': [
+          `dynamodb.${Aws.REGION}.amazonaws.com`,
+          `streams.dynamodb.${Aws.REGION}.amazonaws.com`,
+        ],
+      },
+    },
+  );
+  /** Reading one table's stream (DescribeStream, GetRecords, GetShardIterator) and ListStreams, which has no resource. */
+  const readStream = (streamArn: string) => [
+    dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [streamArn]),
+    dynamo(['ListStreams'], ['*']),
+  ];
   const readSettings = allow(['ssm:GetParameter'], [data.settingsParameter.parameterArn]);
   // Receipts, checkpoints and proofs: the head and leaves (GetItem) and tree nodes (BatchGetItem).
   const readLog = dynamo(['GetItem', 'BatchGetItem'], [log.tableArn]);
@@ -157,17 +180,29 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       dynamo(['GetItem', 'BatchGetItem', 'UpdateItem'], [notarizations.tableArn]),
       dynamo(['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], [log.tableArn]),
       // The stream that says "there is work" (Lambda's poller reads it with this role).
-      dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [notarizationsStream]),
-      dynamo(['ListStreams'], ['*']),
-      allow(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [data.dataKey.keyArn], {
-        StringEquals: {
-          'kms:ViaService': [
-            `dynamodb.${Aws.REGION}.amazonaws.com`,
-            `streams.dynamodb.${Aws.REGION}.amazonaws.com`,
-          ],
-        },
-      }),
+      ...readStream(notarizationsStream),
+      tableKeyForStreamConsumers,
       allow(['kms:Sign', 'kms:GetPublicKey'], [data.logKey.keyArn]),
+      readSettings,
+    ],
+    verifier: [
+      // The upload handed over for hashing: read it and record the outcome (conditional updates).
+      dynamo(['GetItem', 'UpdateItem'], [files.tableArn]),
+      // The notarization: created with a conditional put, read back, and the file attached to it.
+      dynamo(['GetItem', 'PutItem', 'UpdateItem'], [notarizations.tableArn]),
+      // The Files table's stream, which hands uploads over (Lambda's poller reads it with this role).
+      ...readStream(filesStream),
+      tableKeyForStreamConsumers,
+      // Unwrapping the owner key to derive the file key; it never wraps (creates) one.
+      allow(['kms:Decrypt'], [data.dataKey.keyArn], {
+        StringEquals: { 'kms:EncryptionContext:purpose': OWNER_FILE_KEY_PURPOSE },
+      }),
+      // Documents, only under owners/: ranged GETs (GetObject), keeping a notarized object (the state
+      // tag, PutObjectTagging), and removing a rejected upload (DeleteObject, AbortMultipartUpload).
+      allow(
+        ['s3:GetObject', 's3:DeleteObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+        [documents.arnForObjects(`${DOCUMENT_PREFIX}*`)],
+      ),
       readSettings,
     ],
     public: [
@@ -184,9 +219,10 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
 
 /**
  * Functions that get STEMPEL_DATA_KMS_KEY_ID: the ones that seal and open
- * secrets with the data key directly (auth: TOTP secrets; notarizations: owner keys).
+ * secrets with the data key directly (auth: TOTP secrets; notarizations: owner
+ * keys; verifier: opens owner keys only).
  */
-export const DATA_KEY_ENV: readonly FunctionName[] = ['auth', 'notarizations'];
+export const DATA_KEY_ENV: readonly FunctionName[] = ['auth', 'notarizations', 'verifier'];
 
 /** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
 export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];

@@ -3,10 +3,10 @@ import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../shared/http/routes';
 import { ENV } from '../shared/runtime/environment';
-import { buckets, documentsBucket, notarizationsTable } from '../shared/tables';
+import { buckets, documentsBucket, filesTable, notarizationsTable } from '../shared/tables';
 import { StempelApi } from './api';
 import { StempelData } from './data';
-import { type FunctionName, StempelFunction } from './functions';
+import { type FunctionName, StempelFunction, type StreamFunctionName } from './functions';
 import { Integrator } from './integrator';
 import { acknowledgeApiFunction, acknowledgeDocumentObjects } from './nag';
 import {
@@ -19,6 +19,7 @@ import {
   TOKEN_KEY_ENV,
 } from './permissions';
 import type { StageConfig } from './stage-config';
+import { Verifier } from './verifier';
 import { StempelWaf } from './waf';
 
 export interface StempelStackProps extends StackProps {
@@ -41,7 +42,8 @@ const FEATURE_FLAGS = {
 /**
  * Stempel in one environment-agnostic stack: data (KMS, DynamoDB, S3, SSM),
  * one function per route group plus the authorizer, the REST API and its WAF,
- * and the integrator that seals pending notarizations into the log.
+ * the integrator that seals pending notarizations into the log, and the
+ * verifier that hashes uploads handed over for notarizing.
  *
  * @example
  * new StempelStack(app, 'Stempel-dev', { config: stageConfig('dev') });
@@ -77,7 +79,7 @@ export class StempelStack extends Stack {
     const roles = new Map<FunctionName, IRole>();
 
     // Behind API Gateway: the authorizer and one function per route group, invoked synchronously.
-    const apiFunction = (name: Exclude<FunctionName, 'integrator'>) => {
+    const apiFunction = (name: Exclude<FunctionName, StreamFunctionName>) => {
       const { fn, role } = new StempelFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
         name,
         environment: environment(name),
@@ -105,6 +107,16 @@ export class StempelStack extends Stack {
       every: Duration.minutes(5),
     });
     roles.set('integrator', integrator.function.role);
+
+    // Hashes the uploads that POST /v1/notarizations hands over (the Files table's stream).
+    const verifier = new Verifier(this, 'Verifier', {
+      files: data.table(filesTable),
+      documents: data.bucket(documentsBucket),
+      environment: environment('verifier'),
+      statements: policies.verifier,
+      ...logging,
+    });
+    roles.set('verifier', verifier.function.role);
 
     // Each signing key and the cursor key: usable by the roles of KEY_USERS and denied to everyone else.
     const role = (name: FunctionName) => {

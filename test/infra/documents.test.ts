@@ -18,10 +18,11 @@ import { functionId, type Resource, resourcesOf, roleId, synthStempel } from './
 /*
  * Documents in S3 (docs/files.md): the bucket that only takes SSE-C writes,
  * its lifecycle and CORS, the Files table, and exactly what the notarizations
- * function may do with them.
+ * function and the verifier (which hashes uploads handed over through the
+ * Files table's stream) may do with them.
  */
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier'] as const;
 
 interface Statement {
   readonly Sid?: string;
@@ -179,7 +180,7 @@ describe('documents (dev, no CORS origin)', () => {
   });
 
   describe('Files table', () => {
-    it('expires records by TTL on expiresAt, has no index or stream, and is encrypted like the others', () => {
+    it('expires records by TTL on expiresAt, has no index, streams new images, and is encrypted like the others', () => {
       const [, table] = byPrefix(template, 'AWS::DynamoDB::Table', `Data${filesTable.id}`);
       const [dataKeyId] = byPrefix(template, 'AWS::KMS::Key', 'DataDataKey');
       expect(table.DeletionPolicy).toBe('Retain');
@@ -195,7 +196,8 @@ describe('documents (dev, no CORS origin)', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
       expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
-      expect(table.Properties.StreamSpecification).toBeUndefined();
+      // The verifier's trigger: uploads handed over for hashing.
+      expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
     });
   });
 
@@ -290,10 +292,10 @@ describe('documents (dev, no CORS origin)', () => {
       ]);
     });
 
-    it('is the only function with object access, and the only one that reads or writes the Files table', () => {
+    it('is, with the verifier, the only function with object access or access to the Files table', () => {
       const [filesId] = byPrefix(template, 'AWS::DynamoDB::Table', `Data${filesTable.id}`);
       for (const name of ALL_FUNCTIONS) {
-        if (name === 'notarizations') continue;
+        if (name === 'notarizations' || name === 'verifier') continue;
         const statements = roleStatements(template, name);
         const s3 = statements.filter((s) => list(s.Action).some((a) => a.startsWith('s3:')));
         expect(
@@ -309,6 +311,121 @@ describe('documents (dev, no CORS origin)', () => {
         ).toEqual([]);
       }
     });
+  });
+});
+
+describe('verifier (dev)', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthStempel({ stage: 'dev' }).template;
+  }, 120_000);
+
+  it('learns the tables, the bucket, the data key and the settings from its environment, no other key', () => {
+    const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, 'verifier')] as Resource;
+    const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const [filesId] = byPrefix(template, 'AWS::DynamoDB::Table', `Data${filesTable.id}`);
+    const [notarizationsId] = byPrefix(template, 'AWS::DynamoDB::Table', `Data${notarizationsTable.id}`);
+    const [bucketId] = byPrefix(template, 'AWS::S3::Bucket', `Data${documentsBucket.id}`);
+    const [dataKeyId] = byPrefix(template, 'AWS::KMS::Key', 'DataDataKey');
+    const [settingsId] = byPrefix(template, 'AWS::SSM::Parameter', 'DataSettings');
+    expect(vars).toMatchObject({
+      [filesTable.envVar]: { Ref: filesId },
+      [notarizationsTable.envVar]: { Ref: notarizationsId },
+      [documentsBucket.envVar]: { Ref: bucketId },
+      [ENV.dataKeyId]: { Ref: dataKeyId },
+      [ENV.settingsParameter]: { Ref: settingsId },
+      POWERTOOLS_SERVICE_NAME: 'stempel-verifier',
+    });
+    for (const key of [ENV.tokenKeyId, ENV.logKeyId, ENV.cursorKeyId]) expect(vars[key], key).toBeUndefined();
+  });
+
+  it('may do exactly what hashing, notarizing and rejecting a handed-over upload needs', () => {
+    const [filesId] = byPrefix(template, 'AWS::DynamoDB::Table', `Data${filesTable.id}`);
+    const [notarizationsId] = byPrefix(template, 'AWS::DynamoDB::Table', `Data${notarizationsTable.id}`);
+    const [bucketId] = byPrefix(template, 'AWS::S3::Bucket', `Data${documentsBucket.id}`);
+    const [dataKeyId] = byPrefix(template, 'AWS::KMS::Key', 'DataDataKey');
+    const [settingsId] = byPrefix(template, 'AWS::SSM::Parameter', 'DataSettings');
+    const [logsId] = byPrefix(template, 'AWS::Logs::LogGroup', 'VerifierFunctionLogs');
+    const [queueId] = byPrefix(template, 'AWS::SQS::Queue', 'VerifierFailures');
+    const regional = (prefix: string) => ({
+      'Fn::Join': ['', [prefix, { Ref: 'AWS::Region' }, '.amazonaws.com']],
+    });
+    expect(normalized(roleStatements(template, 'verifier'))).toEqual(
+      normalized([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: getAtt(logsId),
+        },
+        // The upload: read it, record the outcome. No put, no delete, no query.
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: getAtt(filesId) },
+        // The notarization: a conditional put, and attaching the file.
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: getAtt(notarizationsId),
+        },
+        // The Files table's stream, as the integrator reads the notarizations stream.
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          Resource: getAtt(filesId, 'StreamArn'),
+        },
+        { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
+        // The table key, only through DynamoDB and DynamoDB Streams.
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          Resource: getAtt(dataKeyId),
+          Condition: {
+            StringEquals: { 'kms:ViaService': [regional('dynamodb.'), regional('streams.dynamodb.')] },
+          },
+        },
+        // The data key directly: unwrapping owner keys only (never kms:Encrypt: it creates none).
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: getAtt(dataKeyId),
+          Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'owner-file-key' } },
+        },
+        // Ranged GETs, the state tag of a notarized object, removing a rejected upload; only under owners/.
+        {
+          Effect: 'Allow',
+          Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObjectTagging'],
+          Resource: objectsUnder(bucketId, 'owners/*'),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':ssm:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':parameter',
+                { Ref: settingsId },
+              ],
+            ],
+          },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: '*',
+        },
+        // The event source mapping's failure queue.
+        {
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Resource: getAtt(queueId),
+        },
+      ]),
+    );
   });
 });
 

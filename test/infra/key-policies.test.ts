@@ -14,7 +14,7 @@ import { functionId, type Resource, referencesOf, resourcesOf, roleId, synthStem
  * from using them whatever its IAM policies say.
  */
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier'] as const;
 type FunctionName = (typeof ALL_FUNCTIONS)[number];
 
 interface Statement {

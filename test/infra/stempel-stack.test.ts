@@ -35,13 +35,17 @@ interface WafRule {
   };
 }
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier'] as const;
 
 /** The functions that may use the data key directly (not through DynamoDB), each for one purpose only. */
 const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
   auth: 'totp',
   notarizations: 'owner-file-key',
+  verifier: 'owner-file-key',
 };
+
+/** The functions run by a table's stream, whose roles also need dynamodb:ListStreams (Resource "*"). */
+const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier'];
 
 /** The distinct actions of these statements, sorted. */
 const actionsOf = (statements: Record<string, unknown>[]) =>
@@ -58,7 +62,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
   }, 180_000);
 
   describe('functions', () => {
-    it('has one function per route group, the authorizer and the integrator (and the trigger provider)', () => {
+    it('has one function per route group, the authorizer, the integrator and the verifier (and the trigger provider)', () => {
       template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 1);
       for (const name of ALL_FUNCTIONS) expect(functionId(template, name)).toBeTruthy();
     });
@@ -85,7 +89,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
       expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
       expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
-      expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations'].includes(name));
+      expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations', 'verifier'].includes(name));
       expect(vars[ENV.cursorKeyId]).toEqual(
         ['users', 'notarizations'].includes(name)
           ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
@@ -96,6 +100,15 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     it('gives the password-hashing functions at least 512 MB (scrypt N=2^17, r=8 needs 128 MiB)', () => {
       expect(SIZING.auth.memorySize).toBeGreaterThanOrEqual(512);
       expect(SIZING.users.memorySize).toBeGreaterThanOrEqual(512);
+    });
+
+    it('sizes the notarizations function for cheap checks and the verifier for hashing 5 GiB', () => {
+      // The request path no longer hashes: single-part objects are checked with one HEAD.
+      expect(SIZING.notarizations.memorySize).toBe(256);
+      expect(SIZING.notarizations.timeout.toSeconds()).toBe(10);
+      // One full vCPU (1769 MB) and ten minutes for a multipart upload streamed through SHA-256.
+      expect(SIZING.verifier.memorySize).toBe(1769);
+      expect(SIZING.verifier.timeout.toSeconds()).toBe(600);
     });
 
     it('keeps every log group for the stage retention', () => {
@@ -122,6 +135,55 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       });
       const fn = resourcesOf(template, 'AWS::Lambda::Function')[integrator];
       expect(fn?.Properties.DeadLetterConfig).toEqual({ TargetArn: expect.anything() });
+    });
+
+    it('runs the verifier on uploads handed over for hashing (the Files stream), failures to its own queue', () => {
+      const verifier = functionId(template, 'verifier');
+      const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(
+        (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: verifier }),
+      );
+      expect(mappings).toHaveLength(1);
+      const [mapping] = mappings as [Resource];
+      const failures = (
+        mapping.Properties.DestinationConfig as { OnFailure: { Destination: { 'Fn::GetAtt': [string] } } }
+      ).OnFailure.Destination['Fn::GetAtt'][0];
+      expect(failures).toMatch(/^VerifierFailures[0-9A-F]{8}$/);
+      expect(mapping.Properties).toEqual({
+        FunctionName: { Ref: verifier },
+        EventSourceArn: { 'Fn::GetAtt': [expect.stringMatching(/^DataFiles[0-9A-F]{8}$/), 'StreamArn'] },
+        StartingPosition: 'LATEST',
+        BatchSize: 10,
+        MaximumRetryAttempts: 2,
+        MaximumRecordAgeInSeconds: 3600,
+        BisectBatchOnFunctionError: true,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failures, 'Arn'] } } },
+        FilterCriteria: { Filters: [{ Pattern: expect.any(String) }] },
+      });
+      const [filter] = (mapping.Properties.FilterCriteria as { Filters: [{ Pattern: string }] }).Filters;
+      expect(JSON.parse(filter.Pattern)).toEqual({
+        eventName: ['INSERT', 'MODIFY'],
+        dynamodb: { NewImage: { state: { S: ['hashing'] } } },
+      });
+
+      // The failure queue: encrypted, TLS only, kept 14 days; nothing else sends to it.
+      const queue = resourcesOf(template, 'AWS::SQS::Queue')[failures] as Resource;
+      expect(queue.Properties).toEqual({ MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+      const queuePolicies = Object.values(resourcesOf(template, 'AWS::SQS::QueuePolicy')).filter((p) =>
+        JSON.stringify(p.Properties.Queues).includes(`"${failures}"`),
+      );
+      expect(queuePolicies).toHaveLength(1);
+      expect(JSON.stringify(queuePolicies[0]?.Properties.PolicyDocument)).toContain(
+        '"aws:SecureTransport":"false"',
+      );
+
+      // Invoked by the stream only: no schedule, no deployment trigger, no asynchronous invocation.
+      const fn = resourcesOf(template, 'AWS::Lambda::Function')[verifier] as Resource;
+      expect(fn.Properties.DeadLetterConfig).toBeUndefined();
+      expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain(`"${verifier}"`);
+      expect(JSON.stringify(template.findResources('AWS::Lambda::Permission'))).not.toContain(
+        `"${verifier}"`,
+      );
+      expect(JSON.stringify(template.findResources('Custom::Trigger'))).not.toContain('Verifier');
     });
 
     it('runs the integrator once after each deployment that creates or changes it, and waits for it', () => {
@@ -252,6 +314,25 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'sqs:SendMessage',
         'ssm:GetParameter',
       ],
+      verifier: [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetItem',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:PutObjectTagging',
+        // The failure queue of its event source mapping.
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+        'ssm:GetParameter',
+      ],
     };
     const BASE = [
       'logs:CreateLogStream',
@@ -306,7 +387,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
           }
           if (s.Resource === '*') {
             const allowed: unknown[] = [['xray:PutTraceSegments', 'xray:PutTelemetryRecords']];
-            if (name === 'integrator') allowed.push('dynamodb:ListStreams');
+            if (STREAM_FUNCTIONS.includes(name)) allowed.push('dynamodb:ListStreams');
             expect(allowed).toContainEqual(s.Action);
           }
         }
