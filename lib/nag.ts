@@ -172,7 +172,7 @@ export function acknowledgeVerifierInvocation(fn: IConstruct): void {
   acknowledge(
     fn,
     'Serverless-LambdaDLQ',
-    "Invoked only by its DynamoDB stream event source mapping, whose poller calls the function synchronously; a function dead-letter queue applies only to asynchronous invocations and would never receive anything. A failed batch is bisected and retried twice, and what still fails goes to the mapping's on-failure destination, the verifier's SQS failure queue.",
+    "Invoked only by its DynamoDB stream event source mapping, whose poller calls the function synchronously; a function dead-letter queue applies only to asynchronous invocations and would never receive anything. A failed record (one per invocation) is retried twice, and what still fails goes to the mapping's on-failure destination, the verifier's SQS failure queue.",
   );
 }
 

@@ -77,10 +77,11 @@ export class Verifier extends Construct {
       target: fn,
       eventSourceArn: stream,
       startingPosition: StartingPosition.LATEST,
-      batchSize: 10,
+      // One upload per invocation: a 5 GiB object takes about a minute, so no batch outlives the
+      // timeout or the verification lease. Shards still run in parallel.
+      batchSize: 1,
       retryAttempts: 2,
       maxRecordAge: Duration.hours(1),
-      bisectBatchOnError: true,
       onFailure: new SqsDlq(this.failures),
       filters: [
         FilterCriteria.filter({

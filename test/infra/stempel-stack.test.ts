@@ -152,10 +152,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         FunctionName: { Ref: verifier },
         EventSourceArn: { 'Fn::GetAtt': [expect.stringMatching(/^DataFiles[0-9A-F]{8}$/), 'StreamArn'] },
         StartingPosition: 'LATEST',
-        BatchSize: 10,
+        BatchSize: 1,
         MaximumRetryAttempts: 2,
         MaximumRecordAgeInSeconds: 3600,
-        BisectBatchOnFunctionError: true,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failures, 'Arn'] } } },
         FilterCriteria: { Filters: [{ Pattern: expect.any(String) }] },
       });
