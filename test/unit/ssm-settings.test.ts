@@ -30,6 +30,10 @@ describe('settings from SSM Parameter Store', () => {
       lockoutBaseSeconds: 30,
       lockoutMaxSeconds: 900,
       maxIntegrationLagSeconds: 120,
+      maxUploadBytes: 5 * 2 ** 30,
+      multipartThresholdBytes: 100 * 2 ** 20,
+      uploadExpirySeconds: 3600,
+      downloadUrlSeconds: 300,
     });
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toMatchObject({
       Name: '/stempel/test/settings-a',
