@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -28,4 +29,5 @@ export const handler = middy<DynamoDBStreamEvent, void>()
       await uploads().verifyHandedOver(id);
       logger.info('upload checked', { uploadId: id });
     }
+    metrics.addMetric('UploadsChecked', MetricUnit.Count, ids.size);
   });
