@@ -10,6 +10,9 @@ export class CliError extends Error {
 
 /** An error answer: the API's RFC 9457 problem (or S3's XML error), as `<status> <code>: <detail>`. */
 export class HttpError extends CliError {
+  /** Set when the service said when to come back (Retry-After on 429 or 503). */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -63,6 +66,10 @@ export interface LoginAnswer {
   readonly mustChangePassword?: boolean;
 }
 
+/** Come-back-later answers waited out before giving up, and the longest wait taken. */
+const MAX_WAITS = 5;
+const MAX_WAIT_SECONDS = 30;
+
 export class ApiClient {
   private readonly base: string;
   private token: string | undefined;
@@ -77,8 +84,25 @@ export class ApiClient {
     return `${this.base}${path}`;
   }
 
-  /** One call; a non-2xx answer throws its problem as an HttpError. */
+  /**
+   * One call; a non-2xx answer throws its problem as an HttpError. While the
+   * service asks to come back later (429, or 503 with Retry-After: the log is
+   * catching up), it waits as told, a few times: nothing was done by the refused call.
+   */
   async send<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sendOnce<T>(method, path, body);
+      } catch (err) {
+        const wait = err instanceof HttpError ? err.retryAfterSeconds : undefined;
+        if (wait === undefined || attempt >= MAX_WAITS) throw err;
+        console.error(`${method} ${path}: ${(err as HttpError).status}, trying again in ${wait} s`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, MAX_WAIT_SECONDS) * 1000));
+      }
+    }
+  }
+
+  private async sendOnce<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -93,7 +117,12 @@ export class ApiClient {
       throw unreachable(this.base, err);
     }
     const text = await res.text();
-    if (!res.ok) throw withHint(problemError(res.status, text));
+    if (!res.ok) {
+      const err = withHint(problemError(res.status, text));
+      const retryAfter = Number(res.headers.get('retry-after'));
+      if ((res.status === 429 || res.status === 503) && retryAfter > 0) err.retryAfterSeconds = retryAfter;
+      throw err;
+    }
     try {
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, text };
     } catch {
