@@ -111,13 +111,14 @@ for (const batch of [25, 256, 1024]) {
     await Promise.all(
       Array.from({ length: Math.min(25, N - i) }, () => notarizations.createOnce(newNotarization())),
     );
-  // Time spent marking notarizations sealed (the one write per entry after the commit), apart.
-  let markingMs = 0;
+  // When the last batch was in the log (its checkpoint signed and committed). Marking each
+  // notarization sealed overlaps the next batches, so it cannot be subtracted as a sum of durations.
+  let lastCommitAt = 0;
   const timed = wrapLogStore(store, {
-    markSealed: async (positions, at) => {
-      const start = performance.now();
-      await store.markSealed(positions, at);
-      markingMs += performance.now() - start;
+    commit: async (batch) => {
+      const outcome = await store.commit(batch);
+      if (outcome === 'committed') lastCommitAt = performance.now();
+      return outcome;
     },
   });
   t0 = performance.now();
@@ -125,7 +126,7 @@ for (const batch of [25, 256, 1024]) {
   const totalMs = performance.now() - t0;
   if (result.sealed !== N) throw new Error(`sealed ${result.sealed} of ${N}`);
   row(`sealed entries/s, batch ≤ ${batch}`, N / (totalMs / 1000), chainRate, '/s');
-  row(`  tree append alone (queue, tiles, checkpoint)`, N / ((totalMs - markingMs) / 1000), chainRate, '/s');
+  row(`  in the log (last checkpoint committed)`, N / ((lastCommitAt - t0) / 1000), chainRate, '/s');
 }
 
 // 2. Accept → sealed latency under a steady stream of submissions (20 every 50 ms).
