@@ -14,7 +14,16 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { BUNDLING, NODE_OPTIONS } from '../../lib/bundling';
 
-const FUNCTIONS = ['authorizer', 'auth', 'users', 'notarizations', 'log', 'public', 'integrator', 'verifier'] as const;
+const FUNCTIONS = [
+  'authorizer',
+  'auth',
+  'users',
+  'notarizations',
+  'log',
+  'public',
+  'integrator',
+  'verifier',
+] as const;
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
 const out = mkdtempSync(join(tmpdir(), 'stempel-bundles-'));
 
