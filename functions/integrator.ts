@@ -25,6 +25,9 @@ export const handler = middy<DynamoDBStreamEvent | ScheduledEvent, void>()
     metrics.addMetric('EntriesSealed', MetricUnit.Count, result.sealed);
     metrics.addMetric('IntegrationConflicts', MetricUnit.Count, result.conflicts);
     metrics.addMetric('TreeSize', MetricUnit.Count, result.treeSize);
+    // Alarmed: an entry whose recorded time is out of range was written behind the API's back, or waited too long.
+    metrics.addMetric('EntriesQuarantined', MetricUnit.Count, result.quarantined);
+    if (result.quarantined > 0) logger.warn('quarantined entries with out-of-range times', { ...result });
     // The schedule and idle stream polls find nothing most of the time: only work is worth an info line.
     if (result.sealed > 0 || result.conflicts > 0) logger.info('integrated', { ...result });
     else logger.debug('integrated', { ...result });

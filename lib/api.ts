@@ -42,7 +42,7 @@ export interface StempelApiProps {
 }
 
 const onSurface = (surface: StempelApiProps['surface'], route: RouteDefinition) =>
-  surface === 'main' ? route.tiles !== 'only' : route.tiles !== undefined;
+  surface === 'main' ? route.binary !== 'only' : route.binary !== undefined;
 
 /** One JSON object per request in the access log; every value is a string so the line is always valid JSON. */
 export const ACCESS_LOG_FIELDS = {

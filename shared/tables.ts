@@ -97,7 +97,27 @@ export const filesTable = {
   stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
-export const tables: readonly TableDefinition[] = [identityTable, notarizationsTable, logTable, filesTable];
+/**
+ * External time anchors of the log: one item per anchored checkpoint
+ * (`pk` = the log's origin, `sk` = its tree size as 16 zero-padded digits, so
+ * that "the first anchor at or after size n" is one Query), holding the
+ * checkpoint and each external TSA's token over it.
+ */
+export const anchorsTable = {
+  id: 'Anchors',
+  envVar: 'ANCHORS_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [],
+} as const satisfies TableDefinition;
+
+export const tables: readonly TableDefinition[] = [
+  identityTable,
+  notarizationsTable,
+  logTable,
+  filesTable,
+  anchorsTable,
+];
 
 /** Uploaded documents under `owners/<owner>/<upload id>`, each encrypted by S3 with SSE-C under its file key. */
 export const documentsBucket = {

@@ -137,7 +137,22 @@ export class DynamoLogStore implements LogStore {
       owner: i.owner as string,
       sha256: i.sha256 as string,
       receivedAt: i.receivedAt as string,
+      ...(i.timestamp ? { timestamp: { serial: (i.timestamp as { serial: string }).serial } } : {}),
     }));
+  }
+
+  async quarantine(entries: readonly { id: string; reason: string }[], at: string): Promise<void> {
+    await forEachConcurrently(entries, SEAL_CONCURRENCY, async ({ id, reason }) => {
+      await updateIf(this.db, {
+        TableName: this.notarizationsTableName,
+        Key: notarizationKey(id),
+        UpdateExpression: 'SET #st = :q, quarantine = :why REMOVE pending',
+        // One that made it into the log meanwhile is sealed, whatever its time.
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(logIndex)',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':q': 'quarantined', ':why': { reason, at } },
+      });
+    });
   }
 
   async indexed(ids: readonly string[]): Promise<Set<string>> {

@@ -1,7 +1,18 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { StempelError } from '../core/errors';
-import type { Notarization, NotarizationStore, NotarizedFile } from '../ports/notarization-store';
+import type {
+  IssuedToken,
+  Notarization,
+  NotarizationStore,
+  NotarizedFile,
+} from '../ports/notarization-store';
 import type { Page } from '../ports/page';
 import { notarizationsTable, resourceName } from '../tables';
 import { decodeCursor, dynamoDocumentClient, encodeCursor, updateIf } from './dynamo-client';
@@ -29,6 +40,9 @@ const toNotarization = (item: Record<string, unknown>): Notarization => ({
   ...(item.file === undefined ? {} : { file: item.file as NotarizedFile }),
   ...(item.logIndex === undefined ? {} : { logIndex: item.logIndex as number }),
   ...(item.sealedAt === undefined ? {} : { sealedAt: item.sealedAt as string }),
+  ...(item.quarantine === undefined ? {} : { quarantine: item.quarantine as Notarization['quarantine'] }),
+  ...(item.timestamp === undefined ? {} : { timestamp: item.timestamp as IssuedToken }),
+  ...(item.timestampId === undefined ? {} : { timestampId: item.timestampId as string }),
 });
 
 /**
@@ -68,6 +82,34 @@ export class DynamoNotarizationStore implements NotarizationStore {
       new GetCommand({ TableName: this.tableName, Key: notarizationKey(id), ConsistentRead: true }),
     );
     return Item ? toNotarization(Item) : undefined;
+  }
+
+  async createTimestamp(entry: Notarization, forNotarization?: string): Promise<'created' | 'taken'> {
+    const put = {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...notarizationKey(entry.id), ...entry, pending: queueOf(entry.id) },
+        // Token ids are random: an item in the way is a bug, never a retry.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+    const record = forNotarization && {
+      Update: {
+        TableName: this.tableName,
+        Key: notarizationKey(forNotarization),
+        UpdateExpression: 'SET timestampId = :t',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(timestampId)',
+        ExpressionAttributeValues: { ':t': entry.id },
+      },
+    };
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: record ? [put, record] : [put] }));
+      return 'created';
+    } catch (err) {
+      if (record && err instanceof TransactionCanceledException && err.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed')
+        return 'taken';
+      throw err;
+    }
   }
 
   async attachFile(id: string, owner: string, file: NotarizedFile): Promise<boolean> {

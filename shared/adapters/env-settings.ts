@@ -24,10 +24,26 @@ export class EnvSettings implements SettingsSource {
       multipartThresholdBytes: int(env.STEMPEL_MULTIPART_THRESHOLD_BYTES),
       uploadExpirySeconds: int(env.STEMPEL_UPLOAD_EXPIRY_SECONDS),
       downloadUrlSeconds: int(env.STEMPEL_DOWNLOAD_URL_SECONDS),
+      maxSealDelaySeconds: int(env.STEMPEL_MAX_SEAL_DELAY_SECONDS),
+      maxClockSkewSeconds: int(env.STEMPEL_MAX_CLOCK_SKEW_SECONDS),
+      tsaPolicyOid: env.STEMPEL_TSA_POLICY_OID || undefined,
+      tsaAccuracyMillis: int(env.STEMPEL_TSA_ACCURACY_MILLIS),
+      externalTsas: externalTsas(env.STEMPEL_EXTERNAL_TSAS),
+      anchorIntervalSeconds: int(env.STEMPEL_ANCHOR_INTERVAL_SECONDS),
+      anchorMaxAgeSeconds: int(env.STEMPEL_ANCHOR_MAX_AGE_SECONDS),
     });
   }
 
   async load(): Promise<Settings> {
     return this.settings;
   }
+}
+
+/** `name=url,name=url` (a URL has no comma), so one variable lists them all. */
+function externalTsas(value: string | undefined) {
+  if (!value) return undefined;
+  return value.split(',').map((pair) => {
+    const at = pair.indexOf('=');
+    return { name: pair.slice(0, at).trim(), url: pair.slice(at + 1).trim() };
+  });
 }

@@ -14,12 +14,22 @@ export interface IntegrationResult {
   readonly conflicts: number;
   /** The queue listed only entries that are in the log already: its index lags behind (retried). */
   readonly lagging?: boolean;
+  /** Entries refused for a recorded time out of range (taken off the queue, never sealed). */
+  readonly quarantined: number;
 }
 
 export interface IntegratorOptions {
   readonly origin: string;
   /** Entries per batch at most. */
   readonly maxBatch?: number;
+  /**
+   * The recorded times the integrator accepts: entries older than
+   * `maxDelaySeconds` or more than `maxSkewSeconds` in the future are
+   * quarantined instead of sealed, so a row written behind the API's back
+   * cannot buy a past (or future) date. Without it every time is accepted.
+   */
+  readonly sealWindow?: () => Promise<{ readonly maxDelaySeconds: number; readonly maxSkewSeconds: number }>;
+  readonly now?: () => Date;
 }
 
 /** A batch touches a handful of tiles whatever its size; this keeps its transaction far below 4 MB. */
@@ -83,6 +93,7 @@ export class Integrator {
     await this.initialize();
     let sealed = 0;
     let conflicts = 0;
+    let quarantined = 0;
     let treeSize = (await this.store.head())?.size ?? 0;
     let lagging = 0;
     try {
@@ -91,14 +102,15 @@ export class Integrator {
         treeSize = step.treeSize;
         conflicts += step.conflicts;
         sealed += step.sealed;
+        quarantined += step.quarantined;
         // Right after a large batch the queue's index may still list it, hiding newer entries behind it.
         if (step.lagging && lagging++ < MAX_LAGGING_ROUNDS) await sleep(LAGGING_PAUSE_MS);
-        else if (step.sealed === 0 && step.conflicts === 0) break;
+        else if (step.sealed === 0 && step.conflicts === 0 && step.quarantined === 0) break;
       }
     } finally {
       await this.settle();
     }
-    return { sealed, treeSize, conflicts };
+    return { sealed, treeSize, conflicts, quarantined };
   }
 
   /** Waits for the background marking of every range this instance committed; rethrows its first failure. */
@@ -127,19 +139,49 @@ export class Integrator {
       (n) => !inFlight.has(n.id),
     );
     const indexed = queued.length > 0 ? await this.store.indexed(queued.map((n) => n.id)) : new Set();
-    const batch = queued.filter((n) => !indexed.has(n.id)).slice(0, this.maxBatch);
-    if (batch.length === 0) return { sealed: 0, treeSize: size, conflicts: 0, lagging: queued.length > 0 };
+    const candidates = queued.filter((n) => !indexed.has(n.id)).slice(0, this.maxBatch);
+    const refused = await this.outOfWindow(candidates);
+    if (refused.length > 0) await this.store.quarantine(refused, this.now().toISOString());
+    const refusedIds = new Set(refused.map((r) => r.id));
+    const batch = candidates.filter((n) => !refusedIds.has(n.id));
+    const quarantined = refused.length;
+    if (batch.length === 0)
+      return { sealed: 0, treeSize: size, conflicts: 0, quarantined, lagging: queued.length > 0 && quarantined === 0 };
 
-    const range: SealRange = { start: size, end: size + batch.length, sealedAt: new Date().toISOString() };
+    const range: SealRange = { start: size, end: size + batch.length, sealedAt: this.now().toISOString() };
     const outcome = await this.commit(range, batch);
-    if (outcome === 'head_moved') return { sealed: 0, treeSize: size, conflicts: 1 };
+    if (outcome === 'head_moved') return { sealed: 0, treeSize: size, conflicts: 1, quarantined };
     const positions = batch.map((n, i) => ({ notarizationId: n.id, index: size + i }));
     const done = this.seal(range, positions).then(() => {
       this.marking.delete(range.start);
     });
     done.catch(() => undefined); // a failure is rethrown by the next batch or by settle()
     this.marking.set(range.start, { ids: new Set(batch.map((n) => n.id)), done });
-    return { sealed: batch.length, treeSize: range.end, conflicts: 0 };
+    return { sealed: batch.length, treeSize: range.end, conflicts: 0, quarantined };
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /** The entries whose recorded time is outside the seal window, with the reason. */
+  private async outOfWindow(entries: readonly PendingNotarization[]) {
+    if (!this.options.sealWindow || entries.length === 0) return [];
+    const { maxDelaySeconds, maxSkewSeconds } = await this.options.sealWindow();
+    const now = this.now().getTime();
+    const refused: { id: string; reason: string }[] = [];
+    for (const n of entries) {
+      const at = Date.parse(n.receivedAt);
+      if (Number.isNaN(at)) refused.push({ id: n.id, reason: 'receivedAt is not a time' });
+      else if (at > now + maxSkewSeconds * 1000)
+        refused.push({ id: n.id, reason: `receivedAt is ${Math.round((at - now) / 1000)} s in the future` });
+      else if (at < now - maxDelaySeconds * 1000)
+        refused.push({
+          id: n.id,
+          reason: `receivedAt is ${Math.round((now - at) / 1000)} s old, more than the ${maxDelaySeconds} s allowed`,
+        });
+    }
+    return refused;
   }
 
   private checkOrigin(head: TreeHead | undefined) {

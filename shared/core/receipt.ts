@@ -27,14 +27,27 @@ export const receiptSchema = z.object({
 
 export type Receipt = z.infer<typeof receiptSchema>;
 
-/** Exactly the fields of a v1 notarization entry: anything else was not written by Stempel. */
-const entrySchema = z.strictObject({
+const notarizationFields = {
   v: z.literal(1),
   id: z.string().check(z.minLength(1)),
   sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   receivedAt: z.iso.datetime(),
   owner: z.string().check(z.minLength(1)),
-});
+};
+
+/**
+ * Exactly the fields of a v1 notarization entry, or of a v1 timestamp entry
+ * (an RFC 3161 token: `sha256` is the token's): anything else was not written
+ * by Stempel.
+ */
+const entrySchema = z.union([
+  z.strictObject(notarizationFields),
+  z.strictObject({
+    ...notarizationFields,
+    type: z.literal('timestamp'),
+    serial: z.string().check(z.regex(/^[1-9a-f][0-9a-f]{0,39}$/, 'a serial number in lower-case hex')),
+  }),
+]);
 
 /** Which check failed, so a verifier can say exactly why a receipt is refused. */
 export type ReceiptFailure = 'malformed_receipt' | 'document_mismatch' | 'signature' | 'inclusion';
@@ -84,7 +97,7 @@ export function verifyReceipt(
     throw new ReceiptError('malformed_receipt', 'the receipt entry is not RFC 8785 canonical JSON');
   const entry = entrySchema.safeParse(entryJson);
   if (!entry.success)
-    throw new ReceiptError('malformed_receipt', 'the receipt entry is not a notarization entry');
+    throw new ReceiptError('malformed_receipt', 'the receipt entry is not a Stempel log entry');
   if (entry.data.sha256 !== documentSha256.toLowerCase()) {
     throw new ReceiptError(
       'document_mismatch',

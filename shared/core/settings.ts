@@ -51,6 +51,44 @@ export const settingsSchema = z.object({
   downloadUrlSeconds: integer(30, 3600, 300),
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: integer(1024, 1_048_576, 16_384),
+  /**
+   * The integrator quarantines, rather than seals, a notarization recorded
+   * more than this long ago (or in the future by more than the clock skew
+   * below): a row written behind the API's back cannot buy a past date.
+   */
+  maxSealDelaySeconds: integer(60, 7 * 86_400, 86_400),
+  /** How far in the future a recorded time may be before it is quarantined (clock skew between functions). */
+  maxClockSkewSeconds: integer(0, 300, 5),
+  /**
+   * The TSA policy OID of every token (RFC 3161 TSTInfo.policy). The default
+   * is a UUID OID (ITU-T X.667, arc 2.25), which needs no registration; an
+   * operator with its own arc sets its own.
+   */
+  tsaPolicyOid: z._default(
+    z.string().check(z.regex(/^[0-2](\.(0|[1-9][0-9]*)){1,40}$/, 'a dotted OID such as 1.3.6.1.4.1.99999.1')),
+    '2.25.166997583374799921756625760470347785849',
+  ),
+  /** TSTInfo.accuracy in milliseconds: how far genTime may be from UTC (README, "Honest time"). */
+  tsaAccuracyMillis: integer(1, 60_000, 1000),
+  /**
+   * External RFC 3161 TSAs that time-stamp the log's checkpoints, so the log's
+   * time does not rest on Stempel's clock alone. Empty: no anchoring.
+   */
+  externalTsas: z._default(
+    z.array(
+      z.strictObject({
+        /** Short name, used in metrics and stored with each anchor. */
+        name: z.string().check(z.regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and -')),
+        /** HTTPS endpoint (http is allowed only for loopback addresses, for tests). */
+        url: z.url(),
+      }),
+    ),
+    [],
+  ),
+  /** Anchor the latest checkpoint when the log grew and at least this long passed since the last anchor… */
+  anchorIntervalSeconds: integer(60, 86_400, 600),
+  /** …and at least this often even when it did not grow, so the newest checkpoint's time stays bounded. */
+  anchorMaxAgeSeconds: integer(600, 7 * 86_400, 86_400),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

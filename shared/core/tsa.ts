@@ -347,6 +347,50 @@ export async function issueTimeStamp(options: IssueTimeStampOptions): Promise<Is
   };
 }
 
+/** The TimeStampResp (status granted) that carries a token issued before. */
+export function grantedResponse(tokenDer: Uint8Array): Uint8Array {
+  const response = new TimeStampResp({
+    status: new PKIStatusInfo({ status: PKIStatus.granted }),
+    timeStampToken: AsnConvert.parse(new Uint8Array(tokenDer), TimeStampToken),
+  });
+  return new Uint8Array(AsnConvert.serialize(response));
+}
+
+/**
+ * A DER TimeStampReq (version 1, no policy, no extensions) for a hash, as a
+ * TSA client sends it; with its parsed form for {@link issueTimeStamp}.
+ */
+export function timeStampRequest(options: {
+  hashAlgorithm: HashAlgorithm;
+  hashedMessage: Uint8Array;
+  nonce?: bigint;
+  certReq: boolean;
+}): { der: Uint8Array; request: TimeStampRequest } {
+  const { hashAlgorithm, hashedMessage, nonce, certReq } = options;
+  if (hashedMessage.byteLength !== HASHES[hashAlgorithm].length)
+    throw new Error(`a ${hashAlgorithm} hash is ${HASHES[hashAlgorithm].length} bytes`);
+  const messageImprint = new MessageImprint({
+    hashAlgorithm: new AlgorithmIdentifier({ algorithm: HASHES[hashAlgorithm].oid }),
+    hashedMessage: new OctetString(hashedMessage),
+  });
+  const req = new TimeStampReq({
+    version: 1,
+    messageImprint,
+    certReq,
+    ...(nonce === undefined ? {} : { nonce: toArrayBuffer(bigIntToInteger(nonce)) }),
+  });
+  return {
+    der: new Uint8Array(AsnConvert.serialize(req)),
+    request: {
+      hashAlgorithm,
+      hashedMessage: hashedMessage.slice(),
+      messageImprint: new Uint8Array(AsnConvert.serialize(messageImprint)),
+      ...(nonce === undefined ? {} : { nonce }),
+      certReq,
+    },
+  };
+}
+
 /** A TimeStampResp with status rejection (2), a statusString and the one failInfo bit. */
 export function rejectTimeStamp(failure: PkiFailure, statusString: string = failure): Uint8Array {
   const bit = PKI_FAILURE_BITS[failure];

@@ -29,7 +29,7 @@ type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodMi
 
 /** The validated, typed input of one route's operation. */
 export interface RequestFor<R> {
-  readonly body: Parsed<R, 'body'>;
+  readonly body: R extends { rawBody: object } ? Uint8Array : Parsed<R, 'body'>;
   readonly query: Parsed<R, 'query'>;
   readonly params: Parsed<R, 'params'>;
   readonly principal: R extends { access: 'public' } ? Principal | undefined : Principal;

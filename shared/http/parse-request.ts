@@ -28,9 +28,16 @@ function readBody(route: RouteDefinition, event: APIGatewayProxyEvent, maxBodyBy
       `The request body is larger than ${maxBodyBytes} bytes.`,
     );
   }
-  if (!route.body) return undefined;
   const contentType =
     Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (route.rawBody) {
+    const expected = route.rawBody.contentType;
+    if (contentType.split(';')[0]?.trim().toLowerCase() !== expected) {
+      throw new StempelError('unsupported_media_type', 'unsupported_media_type', `Send the body as ${expected}.`);
+    }
+    return new Uint8Array(bytes);
+  }
+  if (!route.body) return undefined;
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
     throw new StempelError(
       'unsupported_media_type',
@@ -78,7 +85,7 @@ function pathOfProtoKey(root: unknown, prefix: string[]): string[] | undefined {
 export function parseRequest(route: RouteDefinition, event: APIGatewayProxyEvent, maxBodyBytes: number) {
   const body = readBody(route, event, maxBodyBytes);
   return {
-    body: validate(route.body, body, 'body'),
+    body: route.rawBody ? body : validate(route.body, body, 'body'),
     query: validate(route.query, event.queryStringParameters ?? {}, 'query'),
     params: validate(route.params, event.pathParameters ?? {}, 'path'),
   };

@@ -3,7 +3,7 @@ import type { Role } from '../core/roles';
 import * as s from './schemas';
 
 /** Lambda functions, one per route group; each has an entry file functions/<group>.ts. */
-export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'log', 'public'] as const;
+export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'log', 'tsa', 'public'] as const;
 export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -29,12 +29,18 @@ export interface RouteDefinition {
   readonly query?: z.ZodMiniType;
   readonly params?: z.ZodMiniType;
   /**
-   * Also (`also`) or only (`only`) on the log's tiles API: the C2SP
-   * tlog-tiles surface, a GET-only API that returns binary bodies as they are.
+   * Also (`also`) or only (`only`) on the binary API, which passes every body
+   * through as bytes whatever the Accept header: the C2SP tlog-tiles and the
+   * RFC 3161 routes.
    */
-  readonly tiles?: 'also' | 'only';
+  readonly binary?: 'also' | 'only';
+  /** The body is bytes of this media type (the handler gets them as they are), not JSON. */
+  readonly rawBody?: { readonly contentType: string };
   readonly responses: Readonly<Record<number, ResponseDefinition>>;
 }
+
+export const TIMESTAMP_QUERY = 'application/timestamp-query';
+export const TIMESTAMP_REPLY = 'application/timestamp-reply';
 
 const route = <const R extends RouteDefinition>(r: R): R => r;
 
@@ -295,7 +301,7 @@ export const routes = {
     path: '/v1/log/checkpoint',
     group: 'log',
     access: 'public',
-    tiles: 'also',
+    binary: 'also',
     summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note)',
     responses: {
       200: { description: 'Signed note', contentType: 'text/plain; charset=utf-8', schema: s.textBody },
@@ -306,7 +312,7 @@ export const routes = {
     path: '/v1/log/tile/{path+}',
     group: 'log',
     access: 'public',
-    tiles: 'only',
+    binary: 'only',
     summary:
       'A C2SP tlog-tiles tile (`tile/<L>/<N>[.p/<W>]`) or entry bundle (`tile/entries/<N>[.p/<W>]`); immutable',
     params: s.tileParams,
@@ -315,6 +321,49 @@ export const routes = {
         description: 'The tile: W (or 256) hashes of 32 bytes; or the entry bundle',
         contentType: 'application/octet-stream',
       },
+    },
+  }),
+  timestamp: route({
+    method: 'POST',
+    path: '/v1/tsa',
+    group: 'tsa',
+    access: ['uploader'],
+    binary: 'only',
+    rawBody: { contentType: TIMESTAMP_QUERY },
+    summary:
+      'RFC 3161 time-stamp request (§3.4 HTTP transport): a DER TimeStampReq in, a DER TimeStampResp out; every token granted is a log entry',
+    responses: {
+      200: {
+        description:
+          'A TimeStampResp: granted with a token, or an RFC 3161 rejection (status 2 and the PKIFailureInfo bit). `Stempel-Log-Entry` names the token\'s log entry, whose receipt is at /v1/notarizations/{id}/receipt',
+        contentType: TIMESTAMP_REPLY,
+      },
+      415: problem('The body is not application/timestamp-query (unsupported_media_type)'),
+      503: problem('The log is catching up (code log_backpressure); retry after Retry-After'),
+    },
+  }),
+  tsaCertificates: route({
+    method: 'GET',
+    path: '/v1/tsa/certificates',
+    group: 'tsa',
+    access: 'public',
+    summary: "The TSA's certificate chain, TSA certificate first, as PEM (RFC 8555 §9.1)",
+    responses: {
+      200: { description: 'PEM certificates', contentType: 'application/pem-certificate-chain', schema: s.textBody },
+    },
+  }),
+  getTimestamp: route({
+    method: 'GET',
+    path: '/v1/notarizations/{id}/timestamp',
+    group: 'tsa',
+    access: ['uploader', 'verifier', 'admin'],
+    binary: 'only',
+    summary:
+      "An RFC 3161 token for the notarized document's SHA-256 (owner, verifier or admin): issued on the first request, the same one after",
+    params: s.idParams,
+    responses: {
+      200: { description: 'A TimeStampResp (granted), with `Stempel-Log-Entry`', contentType: TIMESTAMP_REPLY },
+      503: problem('The log is catching up (code log_backpressure); retry after Retry-After'),
     },
   }),
   logKey: route({

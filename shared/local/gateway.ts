@@ -323,8 +323,10 @@ export function createGateway(functions: GatewayFunctions, options: GatewayOptio
       multiValueQueryStringParameters: null,
       pathParameters: Object.keys(match.params).length > 0 ? match.params : null,
       stageVariables: null,
-      body: body.length > 0 ? body.toString('utf8') : null,
-      isBase64Encoded: false,
+      // The binary API (every media type binary) hands Lambda every body base64-encoded.
+      ...(match.route.binary === 'only'
+        ? { body: body.length > 0 ? body.toString('base64') : null, isBase64Encoded: true }
+        : { body: body.length > 0 ? body.toString('utf8') : null, isBase64Encoded: false }),
       requestContext: {
         accountId: '000000000000',
         apiId: 'local',

@@ -24,7 +24,9 @@ export interface TreeHead {
   readonly unsealed: readonly SealRange[];
 }
 
-export type PendingNotarization = Pick<Notarization, 'id' | 'owner' | 'sha256' | 'receivedAt'>;
+export type PendingNotarization = Pick<Notarization, 'id' | 'owner' | 'sha256' | 'receivedAt'> & {
+  readonly timestamp?: { readonly serial: string };
+};
 
 /** A notarization's place in the log. */
 export interface LogPosition {
@@ -66,6 +68,11 @@ export interface LogStore {
    * pending queue. Idempotent; throws if a notarization has a different index.
    */
   markSealed(positions: readonly LogPosition[], sealedAt: string): Promise<void>;
+  /**
+   * Takes notarizations off the pending queue unsealed, with status
+   * `quarantined` and the reason; never one that has a log index.
+   */
+  quarantine(entries: readonly { readonly id: string; readonly reason: string }[], at: string): Promise<void>;
   /** Takes a range off the head's unsealed list, once all of its notarizations are marked. */
   finishSeal(range: SealRange): Promise<void>;
 }

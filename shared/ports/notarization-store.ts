@@ -1,6 +1,7 @@
 import type { Page } from './page';
 
-export type NotarizationStatus = 'pending' | 'sealed';
+/** `quarantined`: the integrator refused to seal it (its recorded time was out of range). */
+export type NotarizationStatus = 'pending' | 'sealed' | 'quarantined';
 
 /** The document's bytes in the file store, when it was uploaded (not for hash-only notarizations). */
 export interface NotarizedFile {
@@ -25,6 +26,19 @@ export interface Notarization {
   readonly logIndex?: number;
   /** RFC 3339 UTC: when the integrator committed it to the log. */
   readonly sealedAt?: string;
+  /** Why and when the integrator quarantined it instead. */
+  readonly quarantine?: { readonly reason: string; readonly at: string };
+  /** On the log entry of an RFC 3161 token (then `sha256` is the token's and `receivedAt` its genTime). */
+  readonly timestamp?: IssuedToken;
+  /** The log entry of the token issued for this notarization's document, once one was. */
+  readonly timestampId?: string;
+}
+
+export interface IssuedToken {
+  /** Serial number, lower-case hex. */
+  readonly serial: string;
+  /** The DER TimeStampToken. */
+  readonly token: Uint8Array;
 }
 
 export interface NotarizationStore {
@@ -36,6 +50,13 @@ export interface NotarizationStore {
    */
   createOnce(notarization: Notarization): Promise<{ created: boolean; notarization: Notarization }>;
   get(id: string): Promise<Notarization | undefined>;
+  /**
+   * Stores the log entry of an issued token (a new id), and, for a token made
+   * for notarization `forNotarization`, records it there in the same
+   * transaction unless that one has a token already: then nothing is written
+   * and the answer is `taken`.
+   */
+  createTimestamp(entry: Notarization, forNotarization?: string): Promise<'created' | 'taken'>;
   /** Attaches the file to the owner's notarization unless it has one already; false if so. */
   attachFile(id: string, owner: string, file: NotarizedFile): Promise<boolean>;
   /** All notarizations of a hash, oldest first, at most `limit`. */

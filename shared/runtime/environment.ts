@@ -14,6 +14,12 @@ export const ENV = {
   dataKeyId: 'STEMPEL_DATA_KMS_KEY_ID',
   /** KMS key (HMAC_256, GENERATE_VERIFY_MAC) that signs pagination cursors. Unset locally. */
   cursorKeyId: 'STEMPEL_CURSOR_KMS_KEY_ID',
+  /** KMS key (ECC_NIST_P256 or ECC_NIST_P384, SIGN_VERIFY) of the RFC 3161 time-stamp authority. Unset locally. */
+  tsaKeyId: 'STEMPEL_TSA_KMS_KEY_ID',
+  /** ES256 (P-256) or ES384 (P-384): the TSA key's algorithm. Unset locally (P-256). */
+  tsaKeyAlgorithm: 'STEMPEL_TSA_KEY_ALGORITHM',
+  /** SSM parameter (String) holding the TSA certificate chain as PEM, TSA certificate first. Unset locally. */
+  tsaChainParameter: 'STEMPEL_TSA_CHAIN_PARAMETER',
   /** Local data directory: key files live here when no KMS key is configured. */
   dataDir: 'STEMPEL_DATA_DIR',
   /** Comma-separated browser origins allowed by CORS. */

@@ -3,13 +3,20 @@ import { Integrator } from '../core/integrator';
 import { Transparency } from '../core/transparency';
 import { logSigner } from './keys';
 import { once } from './once';
-import { logOrigin } from './settings';
+import { logOrigin, settings } from './settings';
 
 /** Composition root of the log, integrator and (for receipts) notarizations functions. */
 export const logStore = /* @__PURE__ */ once(() => new DynamoLogStore());
 
 export const integrator = /* @__PURE__ */ once(
-  async () => new Integrator(logStore(), logSigner(), { origin: await logOrigin() }),
+  async () =>
+    new Integrator(logStore(), logSigner(), {
+      origin: await logOrigin(),
+      sealWindow: async () => {
+        const { maxSealDelaySeconds, maxClockSkewSeconds } = await settings();
+        return { maxDelaySeconds: maxSealDelaySeconds, maxSkewSeconds: maxClockSkewSeconds };
+      },
+    }),
 );
 
 export const transparency = /* @__PURE__ */ once(

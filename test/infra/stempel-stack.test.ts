@@ -400,7 +400,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         (m) => m.Properties.HttpMethod !== 'OPTIONS',
       );
       // The checkpoint is on both APIs; the tiles only on the tiles API.
-      const onBoth = routeList().filter(([, r]) => r.tiles === 'also');
+      const onBoth = routeList().filter(([, r]) => r.binary === 'also');
       expect(methods).toHaveLength(routeList().length + onBoth.length);
       for (const [operationId, route] of routeList()) {
         const method = methods.find((m) => m.Properties.OperationName === operationId);

@@ -10,6 +10,7 @@ export const wrapLogStore = (store: LogStore, overrides: Partial<LogStore>): Log
   indexed: (ids) => store.indexed(ids),
   commit: (batch) => store.commit(batch),
   markSealed: (positions, sealedAt) => store.markSealed(positions, sealedAt),
+  quarantine: (entries, at) => store.quarantine(entries, at),
   finishSeal: (range) => store.finishSeal(range),
   ...overrides,
 });
