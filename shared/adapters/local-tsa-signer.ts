@@ -1,46 +1,9 @@
-import {
-  createHash,
-  createPrivateKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-  X509Certificate,
-} from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  AttributeValue,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  Extension,
-  Extensions,
-  id_ce_authorityKeyIdentifier,
-  id_ce_basicConstraints,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_ce_subjectKeyIdentifier,
-  id_kp_timeStamping,
-  KeyIdentifier,
-  KeyUsage,
-  KeyUsageFlags,
-  Name,
-  RelativeDistinguishedName,
-  SubjectKeyIdentifier,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  Version,
-} from '@peculiar/asn1-x509';
+import { certificatesPem, issueTsaChainSync } from '../core/certificates';
 import type { TsaSigner } from '../ports/tsa-signer';
 
-const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
-const DAY_MS = 86_400_000;
 const CA_VALIDITY_DAYS = 10 * 365;
 const TSA_VALIDITY_DAYS = 5 * 365;
 
@@ -93,119 +56,27 @@ export class LocalTsaSigner implements TsaSigner {
 
   /** The TSA certificate then the local CA, PEM, for clients to verify tokens with. */
   certificatesPem(): string {
-    return this.chain.map((der) => toPem('CERTIFICATE', der)).join('');
+    return certificatesPem(this.chain);
   }
 }
 
 /** A fresh key, CA and TSA certificate as one PEM file (private key first). */
 function createLocalTsaPem(now: Date): string {
-  const notBefore = new Date(now.getTime() - 3_600_000); // an hour of clock skew
   const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const tsa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const caName = name('Stempel local CA');
-  const caKeyId = keyIdentifier(ca.publicKey);
-
-  const caCertificate = issueCertificate({
-    subject: caName,
-    issuer: caName,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + CA_VALIDITY_DAYS * DAY_MS),
-    publicKey: ca.publicKey,
-    issuerKey: ca.privateKey,
-    extensions: [
-      extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: true })),
-      extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)),
-      extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(caKeyId)),
-    ],
+  const spki = (publicKey: KeyObject) => new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
+  const chain = issueTsaChainSync({
+    caName: 'Stempel local CA',
+    tsaName: 'Stempel local TSA',
+    caPublicKey: spki(ca.publicKey),
+    tsaPublicKey: spki(tsa.publicKey),
+    signWithCa: (tbsDer) => new Uint8Array(sign('sha256', tbsDer, ca.privateKey)), // DER ECDSA-Sig-Value
+    now,
+    caValidityDays: CA_VALIDITY_DAYS,
+    tsaValidityDays: TSA_VALIDITY_DAYS,
   });
-  const tsaCertificate = issueCertificate({
-    subject: name('Stempel local TSA'),
-    issuer: caName,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + TSA_VALIDITY_DAYS * DAY_MS),
-    publicKey: tsa.publicKey,
-    issuerKey: ca.privateKey,
-    extensions: [
-      extension(
-        id_ce_keyUsage,
-        true,
-        new KeyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation),
-      ),
-      extension(id_ce_extKeyUsage, true, new ExtendedKeyUsage([id_kp_timeStamping])),
-      extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyIdentifier(tsa.publicKey))),
-      extension(
-        id_ce_authorityKeyIdentifier,
-        false,
-        new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(caKeyId) }),
-      ),
-    ],
-  });
-  return (
-    (tsa.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string) +
-    toPem('CERTIFICATE', tsaCertificate) +
-    toPem('CERTIFICATE', caCertificate)
-  );
+  return (tsa.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string) + certificatesPem(chain);
 }
-
-function issueCertificate(options: {
-  subject: Name;
-  issuer: Name;
-  notBefore: Date;
-  notAfter: Date;
-  publicKey: KeyObject;
-  issuerKey: KeyObject;
-  extensions: Extension[];
-}): Uint8Array {
-  const signatureAlgorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
-  // A positive 127-bit serial number (RFC 5280: positive, at most 20 octets).
-  const serial = randomBytes(16);
-  serial[0] = ((serial[0] as number) & 0x7f) | 0x40;
-  const tbsCertificate = new TBSCertificate({
-    version: Version.v3,
-    serialNumber: new Uint8Array(serial).buffer,
-    signature: signatureAlgorithm,
-    issuer: options.issuer,
-    validity: new Validity({ notBefore: options.notBefore, notAfter: options.notAfter }),
-    subject: options.subject,
-    subjectPublicKeyInfo: AsnConvert.parse(spki(options.publicKey), SubjectPublicKeyInfo),
-    extensions: new Extensions(options.extensions),
-  });
-  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbsCertificate)), options.issuerKey);
-  const certificate = new Certificate({
-    tbsCertificate,
-    signatureAlgorithm,
-    signatureValue: new Uint8Array(signature).buffer,
-  });
-  return new Uint8Array(AsnConvert.serialize(certificate));
-}
-
-const name = (commonName: string): Name =>
-  new Name([
-    new RelativeDistinguishedName([
-      new AttributeTypeAndValue({ type: '2.5.4.10', value: new AttributeValue({ utf8String: 'Stempel' }) }),
-    ]),
-    new RelativeDistinguishedName([
-      new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: commonName }) }),
-    ]),
-  ]);
-
-const extension = (extnID: string, critical: boolean, value: object): Extension =>
-  new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
-
-const spki = (publicKey: KeyObject): Buffer => publicKey.export({ format: 'der', type: 'spki' });
-
-/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-const keyIdentifier = (publicKey: KeyObject): Uint8Array => {
-  const { subjectPublicKey } = AsnConvert.parse(spki(publicKey), SubjectPublicKeyInfo);
-  return new Uint8Array(createHash('sha1').update(new Uint8Array(subjectPublicKey)).digest());
-};
-
-const toPem = (label: string, der: Uint8Array): string =>
-  `-----BEGIN ${label}-----\n${(
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? []
-  ).join('\n')}\n-----END ${label}-----\n`;
 
 function pemBlocks(pem: string): { label: string; der: Uint8Array }[] {
   return [...pem.matchAll(/-----BEGIN ([A-Z ]+)-----([^-]+)-----END \1-----/g)].map((m) => ({
