@@ -1,15 +1,15 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApiClient, CliError } from '../shared/cli/api-client';
-import { ask } from '../shared/cli/prompt';
+import { CliError } from '../shared/cli/api-client';
+import { hashFile, PROGRESS_THRESHOLD } from '../shared/cli/hash-file';
+import { signedIn } from '../shared/cli/sign-in';
+import { type TimestampOptions, timestamp } from '../shared/cli/timestamp';
 import { contentTypeFor, sendFile, type UploadPlan } from '../shared/cli/upload';
+import { VerificationFailure, type VerifyOptions, verifyFiles } from '../shared/cli/verify';
 import { openCheckpoint } from '../shared/core/checkpoint';
 import { fileNameProblem } from '../shared/core/file-names';
-import { ReceiptError, verifyReceipt } from '../shared/core/receipt';
 import { NoteError, parseVerifierKey } from '../shared/core/signed-note';
 import {
   auditAllTiles,
@@ -18,45 +18,6 @@ import {
   TileAuditError,
 } from '../shared/core/tile-audit';
 import { checkGrowth } from '../shared/core/witness';
-
-/** Files larger than this get a progress bar while hashing (on a terminal). */
-const PROGRESS_THRESHOLD = 32 * 1024 * 1024;
-
-/** Bytes read at a time: large enough that the per-read cost vanishes, small enough for flat memory. */
-const CHUNK = 4 * 1024 * 1024;
-
-/**
- * SHA-256 of a file in constant memory. Two buffers take turns: the next
- * chunk is read (on libuv's thread pool) while this one is hashed, so
- * reading and hashing overlap and the file is hashed at the disk's or the
- * CPU's speed, whichever is lower.
- */
-async function hashFile(path: string, progress = process.stderr.isTTY): Promise<string> {
-  const file = await open(path, 'r');
-  try {
-    const size = (await file.stat()).size;
-    const bar =
-      progress && size > PROGRESS_THRESHOLD
-        ? new SingleBar({ format: 'hashing [{bar}] {percentage}% {eta}s' })
-        : undefined;
-    bar?.start(size, 0);
-    const hash = createHash('sha256');
-    let [current, next] = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    let reading = file.read(current, 0, CHUNK, null);
-    for (;;) {
-      const { bytesRead, buffer } = await reading;
-      if (bytesRead === 0) break;
-      [current, next] = [next, current];
-      reading = file.read(current, 0, CHUNK, null);
-      hash.update(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
-      bar?.increment(bytesRead);
-    }
-    bar?.stop();
-    return hash.digest('hex');
-  } finally {
-    await file.close();
-  }
-}
 
 const verifierKeyOption = (value: string) => {
   const text = existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
@@ -135,25 +96,11 @@ program
   });
 
 async function notarize(file: string, options: NotarizeOptions, tokenOnCommandLine: boolean) {
-  if (options.login && tokenOnCommandLine) throw new CliError('give --token or --login, not both');
-  if (!options.login && !options.token) throw new CliError('give --token (or STEMPEL_TOKEN) or --login');
   const size = await stat(file).then(
     (s) => (s.isFile() ? s.size : fail(`${file} is not a file`)),
     () => fail(`${file}: no such file`),
   );
-  const api = new ApiClient(options.url, options.login ? undefined : options.token);
-  if (options.login) {
-    const password =
-      process.env.STEMPEL_PASSWORD ??
-      (await ask(`password for ${options.login}: `, { hidden: true, envHint: 'STEMPEL_PASSWORD' }));
-    await api.login(options.login, password, () =>
-      process.env.STEMPEL_OTP
-        ? Promise.resolve(process.env.STEMPEL_OTP)
-        : ask('one-time code: ', { envHint: 'STEMPEL_OTP' }),
-    );
-  } else {
-    await api.checkToken();
-  }
+  const api = await signedIn(options, tokenOnCommandLine);
   const sha256 = await hashFile(file);
   // The name is metadata the service shows back; one it would refuse is left out.
   const name = fileNameProblem(basename(file)) ? undefined : basename(file);
@@ -189,35 +136,52 @@ async function notarize(file: string, options: NotarizeOptions, tokenOnCommandLi
   console.log(`    (pin the key out of band; it is served at ${api.url('/v1/log/key')})`);
 }
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 program
   .command('verify')
-  .description('verify a receipt for a document, offline')
+  .description(
+    'verify a receipt for a document offline; with --tsr an RFC 3161 token too, with --anchor-ca its external time anchor',
+  )
   .argument('<file>', 'the document')
-  .argument('<receipt>', 'the receipt JSON file')
+  .argument('<receipt>', "the receipt JSON file (a notarization's, or a token's from `stempel timestamp`)")
   .requiredOption('--key <verifier key>', 'the log verifier key (or a file holding it)', verifierKeyOption)
-  .action(async (file: string, receiptPath: string, options: { key: string }) => {
-    let receipt: unknown;
+  .option('--tsr <file>', 'an RFC 3161 reply or token for the document (.tsr), checked too')
+  .option('--tsa-ca <pem file>', "the root the token must chain to: Stempel's TSA CA, pinned")
+  .option(
+    '--anchor-ca <pem file>',
+    "an external TSA's root, to check the receipt's anchor (repeatable)",
+    collect,
+  )
+  .action(async (file: string, receiptPath: string, options: VerifyOptions) => {
     try {
-      receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
-    } catch {
-      fail(`receipt: ${receiptPath} is not a JSON file`);
-    }
-    const sha256 = await hashFile(file);
-    try {
-      const v = verifyReceipt(sha256, receipt, options.key);
-      console.log(`OK: ${file} (sha256 ${sha256})`);
-      console.log(`    notarized at ${v.entry.receivedAt} as entry ${v.index} of ${v.origin}`);
-      console.log(`    included in the signed checkpoint of ${v.treeSize} entries`);
+      for (const line of await verifyFiles(file, receiptPath, options)) console.log(line);
     } catch (err) {
-      if (err instanceof ReceiptError) {
-        const what = {
-          malformed_receipt: 'receipt',
-          document_mismatch: 'document hash',
-          signature: 'signature',
-          inclusion: 'inclusion',
-        };
-        fail(`${what[err.failure]}: ${err.message}`);
-      }
+      if (err instanceof VerificationFailure) fail(`${err.part}: ${err.message}`);
+      throw err;
+    }
+  });
+
+program
+  .command('timestamp')
+  .description(
+    "get an RFC 3161 token for a file from Stempel's TSA (<file>.tsr) and the receipt that proves it is in the log",
+  )
+  .argument('<file>', 'the document')
+  .requiredOption('--url <url>', 'the API base URL, e.g. https://api.example.com')
+  .option('--binary-url <url>', 'the binary API base URL, if not --url (the stack output BinaryApiUrl)')
+  .addOption(new Option('--token <token>', 'an access token').env('STEMPEL_TOKEN'))
+  .option(
+    '--login <username>',
+    'log in; the password is asked on the terminal (or read from STEMPEL_PASSWORD)',
+  )
+  .option('--out <file>', 'where to write the reply (default: <file>.tsr)')
+  .option('--timeout <seconds>', "how long to wait for the token's receipt", positiveSeconds, 60)
+  .action(async (file: string, options: TimestampOptions, command: Command) => {
+    try {
+      await timestamp(file, options, command.getOptionValueSource('token') === 'cli');
+    } catch (err) {
+      if (err instanceof CliError) fail(err.message);
       throw err;
     }
   });

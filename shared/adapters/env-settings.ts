@@ -30,7 +30,6 @@ export class EnvSettings implements SettingsSource {
       tsaAccuracyMillis: int(env.STEMPEL_TSA_ACCURACY_MILLIS),
       externalTsas: externalTsas(env.STEMPEL_EXTERNAL_TSAS),
       anchorIntervalSeconds: int(env.STEMPEL_ANCHOR_INTERVAL_SECONDS),
-      anchorMaxAgeSeconds: int(env.STEMPEL_ANCHOR_MAX_AGE_SECONDS),
     });
   }
 

@@ -131,6 +131,26 @@ export class ApiClient {
   }
 
   /**
+   * POSTs bytes of `contentType` (RFC 3161 queries) to `base` + `path`;
+   * answers the bytes and headers of a 2xx, throws the problem of anything
+   * else. `base` is the binary API's, which may differ from the JSON API's.
+   */
+  async postBytes(base: string, path: string, body: Uint8Array, contentType: string) {
+    const headers: Record<string, string> = { 'content-type': contentType };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const target = `${base.replace(/\/+$/, '')}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(target, { method: 'POST', headers, body });
+    } catch (err) {
+      throw unreachable(base, err);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!res.ok) throw withHint(problemError(res.status, new TextDecoder().decode(bytes)));
+    return { bytes, headers: res.headers };
+  }
+
+  /**
    * Logs in and keeps the access token for the following calls. `askOtp` is
    * asked for a one-time code if the account has two-factor sign-in.
    */

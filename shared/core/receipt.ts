@@ -12,6 +12,8 @@ import { NoteError, parseVerifierKey } from './signed-note';
 // unless a locale is already configured.
 if (!z.config().localeError) z.config(en());
 
+const base64Hash = z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 hash'));
+
 /**
  * A receipt: everything needed, with the document and the log's verifier key,
  * to check a notarization offline.
@@ -21,11 +23,23 @@ export const receiptSchema = z.object({
   entry: z.string().check(z.minLength(2)),
   index: z.number().check(z.int(), z.minimum(0)),
   treeSize: z.number().check(z.int(), z.minimum(1)),
-  inclusionProof: z.array(z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 hash'))),
+  inclusionProof: z.array(base64Hash),
   checkpoint: z.string().check(z.minLength(1)),
+  /** The earliest external time anchor covering the entry, once there is one (README, "External anchors"). */
+  anchor: z.optional(
+    z.object({
+      /** A signed checkpoint of the same log, of a tree size above the entry's index and at most `treeSize`. */
+      checkpoint: z.string().check(z.minLength(1)),
+      /** RFC 9162 consistency proof from that checkpoint's tree to the receipt's. */
+      consistencyProof: z.array(base64Hash),
+      /** DER TimeStampTokens (base64) of external TSAs over the SHA-256 of `checkpoint`. */
+      timestamps: z.array(z.object({ tsa: z.string(), token: z.string().check(z.minLength(1)) })),
+    }),
+  ),
 });
 
 export type Receipt = z.infer<typeof receiptSchema>;
+export type ReceiptAnchor = NonNullable<Receipt['anchor']>;
 
 const notarizationFields = {
   v: z.literal(1),
@@ -50,7 +64,7 @@ const entrySchema = z.union([
 ]);
 
 /** Which check failed, so a verifier can say exactly why a receipt is refused. */
-export type ReceiptFailure = 'malformed_receipt' | 'document_mismatch' | 'signature' | 'inclusion';
+export type ReceiptFailure = 'malformed_receipt' | 'document_mismatch' | 'signature' | 'inclusion' | 'anchor';
 
 export class ReceiptError extends Error {
   override readonly name = 'ReceiptError';

@@ -85,10 +85,12 @@ export const settingsSchema = z.object({
     ),
     [],
   ),
-  /** Anchor the latest checkpoint when the log grew and at least this long passed since the last anchor… */
+  /**
+   * Anchor the latest checkpoint once the log has grown and this long has
+   * passed since the last anchor: a receipt's external time bound is at most
+   * about this (plus the integration lag) after the notarization.
+   */
   anchorIntervalSeconds: integer(60, 86_400, 600),
-  /** …and at least this often even when it did not grow, so the newest checkpoint's time stays bounded. */
-  anchorMaxAgeSeconds: integer(600, 7 * 86_400, 86_400),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

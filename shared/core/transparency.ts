@@ -1,9 +1,10 @@
+import type { AnchorStore } from '../ports/anchor-store';
 import type { LogStore } from '../ports/log-store';
 import type { Notarization } from '../ports/notarization-store';
 import type { Signer } from '../ports/signer';
 import { StempelError } from './errors';
 import { consistencyProof, HASH_SIZE, inclusionProof, type NodeReader, nodesRead } from './merkle';
-import type { Receipt } from './receipt';
+import type { Receipt, ReceiptAnchor } from './receipt';
 import { formatVerifierKey } from './signed-note';
 import { bundlePrefix, tileKey, tileNodeReader, tilesForNodes } from './tile-log';
 import { parseEntryBundle, TILE_WIDTH, type TileAddress } from './tiles';
@@ -17,16 +18,22 @@ export class Transparency {
     private readonly store: LogStore,
     private readonly signer: Signer,
     private readonly origin: string,
+    private readonly anchors?: Pick<AnchorStore, 'firstCovering'>,
   ) {}
 
-  /** The receipt of a sealed notarization, or undefined while it is pending. */
+  /**
+   * The receipt of a sealed notarization, or undefined while it is pending;
+   * completed with the earliest external anchor covering the entry, if one
+   * exists yet (see {@link anchorFor}).
+   */
   async receipt(notarization: Notarization): Promise<Receipt | undefined> {
     if (notarization.logIndex === undefined) return undefined;
     const index = notarization.logIndex;
     const head = await this.requireHead();
-    const [bundle, read] = await Promise.all([
+    const [bundle, read, anchor] = await Promise.all([
       this.store.readBundle(Math.floor(index / TILE_WIDTH)),
       this.nodes((r) => inclusionProof(r, index, head.size)),
+      this.anchorFor(index, head.size),
     ]);
     const entry = bundle ? parseEntryBundle(bundle)[index % TILE_WIDTH] : undefined;
     if (entry === undefined) throw new Error(`log entry ${index} is missing`);
@@ -37,6 +44,27 @@ export class Transparency {
       treeSize: head.size,
       inclusionProof: inclusionProof(read, index, head.size).map(b64),
       checkpoint: head.checkpoint,
+      ...(anchor ? { anchor } : {}),
+    };
+  }
+
+  /**
+   * The earliest anchored checkpoint that contains entry `index`, its
+   * external tokens, and the consistency proof from it to the receipt's tree
+   * (`treeSize`): that proof shows the anchored tree is a prefix of the
+   * receipt's, so the entry was in it, so it existed no later than the
+   * tokens' genTime.
+   */
+  private async anchorFor(index: number, treeSize: number): Promise<ReceiptAnchor | undefined> {
+    const anchor = await this.anchors?.firstCovering(index);
+    if (!anchor || anchor.size > treeSize || anchor.tokens.length === 0) return undefined;
+    const read = await this.nodes((r) =>
+      anchor.size < treeSize ? consistencyProof(r, anchor.size, treeSize) : [],
+    );
+    return {
+      checkpoint: anchor.checkpoint,
+      consistencyProof: anchor.size < treeSize ? consistencyProof(read, anchor.size, treeSize).map(b64) : [],
+      timestamps: anchor.tokens.map(({ tsa, token }) => ({ tsa, token: b64(token) })),
     };
   }
 

@@ -11,6 +11,7 @@ import { createGatewayServer } from './gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, localS3Client } from './local-clients';
 import { createBucket, createTable, localName } from './provision';
 import { type S3Emulator, startS3Emulator } from './s3-emulator';
+import { startSchedule } from './schedule';
 import { startStreamTrigger } from './stream-trigger';
 
 export interface LocalRuntimeOptions {
@@ -24,6 +25,8 @@ export interface LocalRuntimeOptions {
   readonly bootstrapAdminUsername?: string;
   /** Requests per minute and client IP on /v1/auth/* (the WAF's job in AWS). */
   readonly authRatePerMinute?: number;
+  /** How often the anchor function runs (its EventBridge schedule in AWS); a minute by default. */
+  readonly anchorEveryMs?: number;
 }
 
 export interface LocalRuntime {
@@ -126,6 +129,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       publicRoutes,
       integrator,
       verifier,
+      anchor,
     ] = await Promise.all([
       import('../core/bootstrap-admin'),
       import('../runtime/users'),
@@ -138,6 +142,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       import('../../functions/public'),
       import('../../functions/integrator'),
       import('../../functions/verifier'),
+      import('../../functions/anchor'),
     ]);
     const bootstrap = await bootstrapAdmin(identityRoot.identity(), {
       username: options.bootstrapAdminUsername ?? 'admin',
@@ -157,6 +162,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       functionName: 'stempel-verifier',
     });
     stops.push(uploadStream.stop);
+    // The anchor function's EventBridge schedule; it does nothing unless external TSAs are configured.
+    const anchoring = startSchedule('stempel-anchor', anchor.handler, options.anchorEveryMs ?? 60_000);
+    stops.push(anchoring.stop);
     const server: Server = createGatewayServer(
       {
         authorizer: authorizer.handler,

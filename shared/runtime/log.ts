@@ -1,3 +1,4 @@
+import { DynamoAnchorStore } from '../adapters/dynamo-anchor-store';
 import { DynamoLogStore } from '../adapters/dynamo-log-store';
 import { Integrator } from '../core/integrator';
 import { Transparency } from '../core/transparency';
@@ -19,6 +20,8 @@ export const integrator = /* @__PURE__ */ once(
     }),
 );
 
+export const anchorStore = /* @__PURE__ */ once(async () => new DynamoAnchorStore(await logOrigin()));
+
 export const transparency = /* @__PURE__ */ once(
-  async () => new Transparency(logStore(), logSigner(), await logOrigin()),
+  async () => new Transparency(logStore(), logSigner(), await logOrigin(), await anchorStore()),
 );

@@ -6,8 +6,8 @@ import { ssmCertificateChain } from '../adapters/ssm-certificate-chain';
 import { TimeStampAuthority } from '../core/timestamp-authority';
 import type { TsaSigner } from '../ports/tsa-signer';
 import { ENV } from './environment';
-import { once } from './once';
 import { notary } from './notary';
+import { once } from './once';
 import { settings } from './settings';
 
 /** The TSA key: KMS (chain from SSM) in AWS, `keys/tsa.pem` in the local data directory otherwise. */

@@ -6,6 +6,8 @@
  * - authenticated GET /v1/me against the public GET /v1/log/key, and against
  *   the one consistent GetItem of the user item its authorizer makes (the
  *   floor: DynamoDB Local's read rate on this machine caps the route);
+ * - POST /v1/tsa (RFC 3161 tokens, each also a log entry) against raw ECDSA
+ *   P-256 signatures with the same key, in the same process;
  * - accept→sealed latency at an offered load of BENCH_RATE notarizations/s
  *   (open loop: sent on a fixed schedule, not as answers come back).
  * BENCH_SECONDS sets each closed-loop phase (default 5).
@@ -17,6 +19,8 @@ import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
 import { userKey } from '../../shared/adapters/dynamo-user-store';
+import { LocalTsaSigner } from '../../shared/adapters/local-tsa-signer';
+import { timeStampRequest } from '../../shared/core/tsa';
 import { startLocalRuntime } from '../../shared/local/runtime';
 import { identityTable, notarizationsTable, resourceName } from '../../shared/tables';
 
@@ -148,6 +152,24 @@ const me = await closedLoop(async () => {
   return res.status === 200;
 });
 
+// RFC 3161: tokens over HTTP against raw ECDSA P-256 signatures with the very key that signs them.
+const tsaSigner = new LocalTsaSigner(join(dataDir, 'keys'));
+const rawSign = await closedLoop(async () => (await tsaSigner.sign(randomBytes(200))).length > 0);
+const stamp = await closedLoop(async () => {
+  const { der } = timeStampRequest({
+    hashAlgorithm: 'SHA-256',
+    hashedMessage: randomBytes(32),
+    certReq: false,
+  });
+  const res = await fetch(`${runtime.url}/v1/tsa`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/timestamp-query', authorization: `Bearer ${uploader}` },
+    body: der,
+  });
+  await res.arrayBuffer();
+  return res.status === 200 && res.headers.has('stempel-log-entry');
+});
+
 // Let the log catch up with the closed-loop phase before the open-loop one.
 const waitUntilSealed = async (ids: string[], deadline: number) => {
   for (const id of ids) {
@@ -206,6 +228,10 @@ console.log(
 );
 console.log(
   `  raw consistent GetItem   ${fmt(rawGet)}   → ${(me.perSecond / rawGet.perSecond).toFixed(2)}× the one read it makes`,
+);
+console.log(`POST /v1/tsa (tokens)       ${fmt(stamp)}`);
+console.log(
+  `  raw P-256 signature      ${fmt(rawSign)}   → ${(stamp.perSecond / rawSign.perSecond).toFixed(2)}× the signatures alone`,
 );
 console.log(
   `accept→sealed at ${RATE}/s offered for ${OPEN_LOOP_SECONDS} s (open loop): ${accepted.length} accepted, ${refused} refused; ` +

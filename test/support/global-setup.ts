@@ -8,8 +8,7 @@ export const BOOTSTRAP_PASSWORD = 'bootstrap-Initial-pass-1';
 export const ADMIN_PASSWORD = 'Stempel-Changed-pass-2026';
 
 /** Environment keys the local runtime configured, copied into every test worker. */
-const FORWARDED =
-  /^(AWS_|IDENTITY_TABLE|NOTARIZATIONS_TABLE|FILES_TABLE|DOCUMENTS_BUCKET|STEMPEL_|POWERTOOLS_)/;
+const FORWARDED = /^(AWS_|[A-Z]+_TABLE$|DOCUMENTS_BUCKET|STEMPEL_|POWERTOOLS_)/;
 
 declare module 'vitest' {
   export interface ProvidedContext {

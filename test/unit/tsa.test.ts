@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalTsaSigner } from '../../shared/adapters/local-tsa-signer';
 import {
   bigIntToInteger,
+  grantedResponse,
   type IssueTimeStampOptions,
   integerToBigInt,
   issueTimeStamp,
@@ -18,6 +19,7 @@ import {
   parseTimeStampRequest,
   randomSerialNumber,
   type TimeStampRequest,
+  timeStampRequest,
 } from '../../shared/core/tsa';
 
 const POLICY = '1.3.6.1.4.1.57264.2.1';
@@ -241,5 +243,46 @@ describe('issueTimeStamp', () => {
       certificateChain: () => signer.certificateChain(),
     };
     await expect(issueTimeStamp({ ...base(), signer: wrongKey })).rejects.toThrow(/does not verify/);
+  });
+});
+
+describe('timeStampRequest and grantedResponse', () => {
+  it('builds the DER request a client sends, which the parser reads back unchanged', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('SHA-256' as const, 'SHA-384' as const, 'SHA-512' as const),
+        fc.option(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), { nil: undefined }),
+        fc.boolean(),
+        (hashAlgorithm, nonce, certReq) => {
+          const length = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }[hashAlgorithm];
+          const hashedMessage = new Uint8Array(randomBytes(length));
+          const { der, request } = timeStampRequest({ hashAlgorithm, hashedMessage, nonce, certReq });
+          const read = parseTimeStampRequest(der, { policyOid: POLICY });
+          expect(read).toEqual({ ok: true, request });
+        },
+      ),
+      { numRuns: 50 },
+    );
+    expect(() =>
+      timeStampRequest({ hashAlgorithm: 'SHA-256', hashedMessage: new Uint8Array(31), certReq: false }),
+    ).toThrow(/32 bytes/);
+  });
+
+  it('wraps a stored token in the very response that granted it', async () => {
+    const signer = new LocalTsaSigner(mkdtempSync(join(tmpdir(), 'stempel-tsa-granted-')));
+    const { request } = timeStampRequest({
+      hashAlgorithm: 'SHA-256',
+      hashedMessage: new Uint8Array(randomBytes(32)),
+      nonce: 7n,
+      certReq: true,
+    });
+    const issued = await issueTimeStamp({
+      request,
+      policyOid: POLICY,
+      serialNumber: randomSerialNumber(),
+      genTime: new Date(),
+      signer,
+    });
+    expect(Buffer.from(grantedResponse(issued.token)).equals(Buffer.from(issued.response))).toBe(true);
   });
 });
