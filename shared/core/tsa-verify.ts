@@ -30,6 +30,7 @@ import {
   SubjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
 import { ObjectIdentifier } from 'asn1js';
+import { oidInSequence } from './der-oid';
 import { integerToBigInt } from './tsa';
 import {
   chainTo,
@@ -308,12 +309,13 @@ function decodeToken(tokenDer: Uint8Array): DecodedToken {
   if (!eContent?.single)
     throw new TimeStampError('malformed', 'the token has no TSTInfo (or not as a DER OCTET STRING)');
   const tstInfoDer = new Uint8Array(eContent.single.buffer);
-  const tstInfo = strictParse(
-    tstInfoDer,
-    TSTInfo,
-    'the signed content is not a DER TSTInfo',
-    withoutZeroSeconds,
-  );
+  const tstInfo = strictParse(tstInfoDer, TSTInfo, 'the signed content is not a DER TSTInfo', (value) => {
+    // Either reading may be the library's, or both: a policy with a big arc, an Accuracy without seconds.
+    const policy = oidInSequence(tstInfoDer, 1);
+    const bigArc = policy !== undefined && policy !== value.policy;
+    if (bigArc) value.policy = policy;
+    return withoutZeroSeconds(value) || bigArc;
+  });
   if (tstInfo.version !== 1)
     throw new TimeStampError('malformed', `TSTInfo version ${tstInfo.version} is not 1`);
   if (signedData.signerInfos.length !== 1)

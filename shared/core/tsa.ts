@@ -44,6 +44,7 @@ import {
 import { AlgorithmIdentifier, Certificate, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { ObjectIdentifier } from 'asn1js';
 import type { TsaSigner } from '../ports/tsa-signer';
+import { oidInSequence } from './der-oid';
 
 /**
  * RFC 3161 time stamping: parse a TimeStampReq, answer a TimeStampResp that
@@ -130,6 +131,9 @@ export function parseTimeStampRequest(
   try {
     const bytes = new Uint8Array(der); // a copy: parsers may not honour a view's offset
     req = AsnConvert.parse(bytes, TimeStampReq);
+    // asn1js misreads a policy arc of 2^53 or more (a UUID OID): take it from the DER.
+    const policy = req.reqPolicy === undefined ? undefined : oidInSequence(bytes, 2);
+    if (policy !== undefined) req.reqPolicy = policy;
     // Re-encoding gives the same bytes only for DER without trailing data.
     if (!equalBytes(new Uint8Array(AsnConvert.serialize(req)), bytes)) {
       return refuse('badDataFormat', 'the request is not a DER TimeStampReq');

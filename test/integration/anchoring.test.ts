@@ -1,7 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAnchorStore } from '../../shared/adapters/dynamo-anchor-store';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
@@ -20,6 +22,7 @@ import { anchorsTable, logTable, notarizationsTable } from '../../shared/tables'
 import { type OpensslTsa, startOpensslTsa } from '../support/openssl-tsa';
 
 const ORIGIN = 'stempel.test/anchoring';
+const run = promisify(execFile);
 
 /**
  * External anchors against two real third-party TSAs (OpenSSL's `ts -reply`
@@ -61,11 +64,11 @@ describe('anchoring the log with external RFC 3161 TSAs', () => {
       10,
     );
     const verifierKey = (await transparency.key()).verifierKey;
-    const notarize = async () => {
+    const notarize = async (sha256 = randomBytes(32).toString('hex')) => {
       const { notarization } = await notarizations.createOnce({
         id: randomUUID(),
         owner: randomUUID(),
-        sha256: randomBytes(32).toString('hex'),
+        sha256,
         receivedAt: new Date().toISOString(),
         status: 'pending',
       });
@@ -182,5 +185,63 @@ describe('anchoring the log with external RFC 3161 TSAs', () => {
     const retried = await anchoring.run();
     expect(retried).toEqual({ size: latest?.size, anchored: ['second'], failed: [] });
     expect((await anchors.latest())?.tokens.map((t) => t.tsa).sort()).toEqual(['first', 'second']);
+  });
+
+  it('stempel verify --anchor-ca reports the proven time bound, and names the anchor when it fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stempel-an-cli-'));
+    const document = randomBytes(300);
+    writeFileSync(join(dir, 'doc.bin'), document);
+    const entry = await setup.notarize(createHash('sha256').update(document).digest('hex'));
+    clock = new Date(clock.getTime() + 3600_000);
+    await setup.anchoring.run();
+    writeFileSync(join(dir, 'doc.json'), JSON.stringify(await setup.transparency.receipt(entry)));
+    writeFileSync(join(dir, 'first.pem'), first.caPem);
+    const unrelated = spawnSync('openssl', [
+      ...[
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=Unrelated',
+      ],
+      ...['-keyout', join(dir, 'unrelated.key'), '-out', join(dir, 'unrelated.pem'), '-days', '1'],
+    ]);
+    expect(unrelated.status).toBe(0);
+    const cli = (...ca: string[]) =>
+      run(
+        process.execPath,
+        [
+          ...[
+            'dist/stempel.mjs',
+            'verify',
+            join(dir, 'doc.bin'),
+            join(dir, 'doc.json'),
+            '--key',
+            setup.verifierKey,
+          ],
+          ...ca.flatMap((c) => ['--anchor-ca', join(dir, c)]),
+        ],
+        { encoding: 'utf8' },
+      ).then(
+        ({ stdout }) => ({ code: 0, out: stdout }),
+        (err: { code: number; stdout: string; stderr: string }) => ({
+          code: err.code,
+          out: err.stdout + err.stderr,
+        }),
+      );
+    const checked = await cli('first.pem');
+    expect(checked.out).toMatch(
+      /existed no later than \d{4}-\d\d-\d\dT[\d:.]+Z: anchored in the checkpoint of \d+ entries, time-stamped by CN=External TSA \(test\) \(first\)/,
+    );
+    expect(checked.code).toBe(0);
+    const unchecked = await cli();
+    expect(unchecked.out).toContain('give --anchor-ca');
+    const refused = await cli('unrelated.pem');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('FAILED: external anchor: no external token');
   });
 });

@@ -21,6 +21,7 @@ import {
   type TimeStampRequest,
   timeStampRequest,
 } from '../../shared/core/tsa';
+import { verifyTimeStampToken } from '../../shared/core/tsa-verify';
 
 const POLICY = '1.3.6.1.4.1.57264.2.1';
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -284,5 +285,34 @@ describe('timeStampRequest and grantedResponse', () => {
       signer,
     });
     expect(Buffer.from(grantedResponse(issued.token)).equals(Buffer.from(issued.response))).toBe(true);
+  });
+});
+
+describe('policy OIDs with big arcs (2.25 UUID OIDs)', () => {
+  const UUID_POLICY = '2.25.166997583374799921756625760470347785849';
+
+  it('reads such a policy in a request, and a token that names it verifies', async () => {
+    const signer = new LocalTsaSigner(mkdtempSync(join(tmpdir(), 'stempel-tsa-uuid-')));
+    const req = new TimeStampReq({
+      messageImprint: new MessageImprint({
+        hashAlgorithm: new AlgorithmIdentifier({ algorithm: SHA256 }),
+        hashedMessage: new OctetString(randomBytes(32)),
+      }),
+      reqPolicy: UUID_POLICY,
+    });
+    const read = parseTimeStampRequest(new Uint8Array(AsnConvert.serialize(req)), { policyOid: UUID_POLICY });
+    expect(read.ok && read.request.reqPolicy).toBe(UUID_POLICY);
+    if (!read.ok) return;
+    const issued = await issueTimeStamp({
+      request: read.request,
+      policyOid: UUID_POLICY,
+      serialNumber: 9n,
+      genTime: new Date(),
+      accuracy: { seconds: 1 },
+      signer,
+    });
+    const verified = verifyTimeStampToken(issued.token, { trusted: await signer.certificateChain() });
+    expect(verified.policy).toBe(UUID_POLICY);
+    expect(verified.accuracyMs).toBe(1000);
   });
 });
