@@ -5,7 +5,8 @@ import { stageConfigFromContext } from '../lib/stage-config';
 import { StempelStack } from '../lib/stempel-stack';
 
 /**
- * The CDK app: `npx cdk synth -c stage=dev|prod [-c corsOrigins=https://a.example,https://b.example]`.
+ * The CDK app: `npx cdk synth -c stage=dev|prod [-c corsOrigins=https://a.example,https://b.example]
+ * [-c alarmEmails=ops@example.com,…] [-c tsaCertificateChainFile=chain.pem]` (see lib/stage-config.ts).
  * Environment-agnostic (no lookups), so it synthesizes offline without credentials.
  */
 const app = new App();

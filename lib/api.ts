@@ -28,14 +28,16 @@ export interface StempelApiProps {
   readonly config: StageConfig;
   readonly functions: Readonly<Record<FunctionGroup, IFunction>>;
   /**
-   * `main`: every route but the tiles-only ones. `tiles`: the log's C2SP
-   * tlog-tiles routes (all public GETs), with every media type binary so
-   * that tiles reach clients as bytes whatever their Accept header; kept
-   * apart because `*` binary types would turn JSON request bodies and CORS
-   * preflight mocks binary too.
+   * `main`: every route but the binary-only ones. `binary`: the routes whose
+   * bodies are bytes (`binary` in shared/http/routes.ts): the log's C2SP
+   * tlog-tiles (public GETs) and RFC 3161 over HTTP (POST /v1/tsa and a
+   * notarization's token, both protected), with every media type binary so
+   * that bodies pass as bytes both ways whatever the Content-Type and Accept
+   * headers; kept apart because `*` binary types would turn JSON request
+   * bodies and CORS preflight mocks binary too.
    */
-  readonly surface: 'main' | 'tiles';
-  /** The TOKEN authorizer function; the tiles surface has no protected route and needs none. */
+  readonly surface: 'main' | 'binary';
+  /** The TOKEN authorizer function; needed by any surface with a protected route. */
   readonly authorizer?: IFunction;
   /** The account's API Gateway logging role, when another API of the stack made it already. */
   readonly account?: ApiGatewayAccount;
@@ -135,15 +137,17 @@ export class StempelApi extends Construct {
       removalPolicy: config.logRemovalPolicy,
     });
     this.account = props.account ?? new ApiGatewayAccount(this, 'Account');
-    const tiles = props.surface === 'tiles';
-    // A GET without custom headers is a simple request: the tiles API needs no preflight.
-    const cors = config.corsOrigins.length > 0 && !tiles;
+    const binary = props.surface === 'binary';
+    // No preflight mocks on the binary API (`*/*` would make them binary too): its public GETs are
+    // simple requests, and its RFC 3161 routes are for tools (openssl, curl, the CLI), not browsers.
+    const cors = config.corsOrigins.length > 0 && !binary;
     this.api = new RestApi(this, 'Api', {
-      restApiName: tiles ? `stempel-${config.stage}-log-tiles` : `stempel-${config.stage}`,
-      description: tiles
-        ? `Stempel ${config.stage}: the transparency log as C2SP tlog-tiles`
+      // The binary API was the tiles API first: its name (and the construct id the stack gives it) stay.
+      restApiName: binary ? `stempel-${config.stage}-log-tiles` : `stempel-${config.stage}`,
+      description: binary
+        ? `Stempel ${config.stage}: binary API, the transparency log as C2SP tlog-tiles and RFC 3161 time-stamping`
         : `Stempel ${config.stage}: document notarization API`,
-      ...(tiles ? { binaryMediaTypes: ['*/*'] } : {}),
+      ...(binary ? { binaryMediaTypes: ['*/*'] } : {}),
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: false,
       deployOptions: {

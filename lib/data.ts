@@ -37,6 +37,18 @@ export interface StempelDataProps {
   readonly accessLogExpiration: Duration;
   /** Browser origins that may upload and download documents straight to and from S3; none means no CORS. */
   readonly corsOrigins: readonly string[];
+  /**
+   * Whether the stack is its TSA's certificate authority: a CA key in KMS
+   * that certifies the TSA key at deploy time (lib/tsa.ts). False when the
+   * operator imports a chain from a CA of their own.
+   */
+  readonly tsaCertificateAuthority: boolean;
+}
+
+/** Who may use a restricted key for what: exactly these roles, these actions. */
+export interface KeyUse {
+  readonly actions: readonly string[];
+  readonly roles: readonly IRole[];
 }
 
 const STREAM_VIEW: Record<NonNullable<TableDefinition['stream']>, StreamViewType> = {
@@ -127,6 +139,13 @@ export class StempelData extends Construct {
   readonly logKey: Key;
   /** HMAC-SHA-256 key (GENERATE_VERIFY_MAC) that signs pagination cursors. */
   readonly cursorKey: Key;
+  /** ECDSA P-256 key (SIGN_VERIFY) of the RFC 3161 time-stamp authority: signs every token. */
+  readonly tsaKey: Key;
+  /**
+   * ECDSA P-384 key (SIGN_VERIFY) of the stack's own TSA CA, which certifies
+   * the TSA key at deploy time; absent when the operator imports a chain.
+   */
+  readonly tsaCaKey?: Key;
   readonly settingsParameter: StringParameter;
   private readonly tablesById = new Map<string, Table>();
   private readonly bucketsById = new Map<string, Bucket>();
@@ -160,6 +179,21 @@ export class StempelData extends Construct {
       keySpec: KeySpec.HMAC_256,
       keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
     });
+
+    // The TSA key's algorithm is ES256 (ENV.tsaKeyAlgorithm): what RFC 3161 clients verify everywhere.
+    this.tsaKey = this.restrictedKey('TsaSigningKey', {
+      description: `Stempel ${props.stage}: signs RFC 3161 time-stamp tokens (ECDSA P-256)`,
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+    });
+
+    if (props.tsaCertificateAuthority) {
+      this.tsaCaKey = this.restrictedKey('TsaCaKey', {
+        description: `Stempel ${props.stage}: the TSA's certificate authority, certifies the TSA key (ECDSA P-384)`,
+        keySpec: KeySpec.ECC_NIST_P384,
+        keyUsage: KeyUsage.SIGN_VERIFY,
+      });
+    }
 
     this.node.addValidation({
       validate: () =>
@@ -203,44 +237,54 @@ export class StempelData extends Construct {
   }
 
   /**
-   * Names the only roles that may perform `actions` with a restricted key: an
-   * Allow for exactly these roles, and a Deny of the same actions for every
-   * other principal (aws:PrincipalArn is the role ARN for a Lambda's
-   * assumed-role session), so no IAM policy, grant or account-root trust can
-   * hand them to anyone else. Only a change of the key policy can, and that
-   * is a PutKeyPolicy event in CloudTrail. Once per key.
+   * Names the only roles that may perform each use of a restricted key: for
+   * each use, an Allow of its actions for exactly its roles, and a Deny of
+   * the same actions for every other principal (aws:PrincipalArn is the role
+   * ARN for a Lambda's assumed-role session), so no IAM policy, grant or
+   * account-root trust can hand them to anyone else. Only a change of the key
+   * policy can, and that is a PutKeyPolicy event in CloudTrail. Once per key,
+   * with all its uses; no action may be in two uses.
    *
    * The key policy names the roles, so each key depends on its users' roles;
    * the roles' own policies name the key, which is fine as long as the roles
    * themselves never depend on it.
    *
    * @example
-   * data.restrictKeyUse(data.tokenKey, ['kms:Sign'], [authRole]);
+   * data.restrictKeyUse(data.tokenKey, [{ actions: ['kms:Sign'], roles: [authRole] }]);
    */
-  restrictKeyUse(key: Key, actions: readonly string[], roles: readonly IRole[]): void {
+  restrictKeyUse(key: Key, uses: readonly KeyUse[]): void {
     if (!this.restricted.has(key)) throw new Error(`${key.node.path} is not a restricted key`);
     if (this.restricted.get(key)) throw new Error(`${key.node.path}: its users are already named`);
-    if (actions.length === 0 || roles.length === 0)
+    if (uses.length === 0 || uses.some((u) => u.actions.length === 0 || u.roles.length === 0))
       throw new Error(`${key.node.path}: no actions or no roles`);
-    const roleArns = roles.map((r) => r.roleArn);
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'UseByItsRolesOnly',
-        principals: [...roles],
-        actions: [...actions],
-        resources: ['*'],
-      }),
-    );
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'DenyUseByAnyoneElse',
-        effect: Effect.DENY,
-        principals: [new AnyPrincipal()],
-        actions: [...actions],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': roleArns.length === 1 ? roleArns[0] : roleArns } },
-      }),
-    );
+    const actions = uses.flatMap((u) => u.actions);
+    if (new Set(actions).size !== actions.length)
+      throw new Error(`${key.node.path}: an action is in more than one use`);
+    for (const use of uses) {
+      // One use keeps the statement ids the keys have always had; several are told apart by their actions.
+      const suffix = uses.length === 1 ? '' : use.actions.map((a) => a.replace(/^kms:/, '')).join('');
+      const roleArns = use.roles.map((r) => r.roleArn);
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `UseByItsRolesOnly${suffix}`,
+          principals: [...use.roles],
+          actions: [...use.actions],
+          resources: ['*'],
+        }),
+      );
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `DenyUseByAnyoneElse${suffix}`,
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: [...use.actions],
+          resources: ['*'],
+          conditions: {
+            ArnNotEquals: { 'aws:PrincipalArn': roleArns.length === 1 ? roleArns[0] : roleArns },
+          },
+        }),
+      );
+    }
     this.restricted.set(key, true);
   }
 

@@ -11,15 +11,27 @@ import { BUNDLING, NODE_OPTIONS } from './bundling';
 import { allow } from './permissions';
 
 /**
- * The Lambda functions: one per route group, the REST API authorizer, the
- * integrator that seals pending notarizations into the log, and the verifier
- * that hashes uploads handed over for notarizing. Each has an entry file
- * functions/<name>.ts.
+ * The Lambda functions of the running service: one per route group, the REST
+ * API authorizer, the integrator that seals pending notarizations into the
+ * log, the verifier that hashes uploads handed over for notarizing, and the
+ * anchor function that time-stamps checkpoints with external TSAs. Each has an
+ * entry file functions/<name>.ts.
  */
-export type FunctionName = FunctionGroup | 'authorizer' | StreamFunctionName;
+export type FunctionName = FunctionGroup | 'authorizer' | StreamFunctionName | ScheduledFunctionName;
 
 /** The functions triggered by a table's stream rather than by API Gateway. */
 export type StreamFunctionName = 'integrator' | 'verifier';
+
+/** The functions run only by a schedule (EventBridge), asynchronously. */
+export type ScheduledFunctionName = 'anchor';
+
+/**
+ * Functions that run only during deployments, as CloudFormation custom
+ * resources: `tsa-certificate` issues the TSA's certificate chain from the
+ * stack's CA key. They are no part of the running service (no table or
+ * settings access).
+ */
+export type DeploymentFunctionName = 'tsa-certificate';
 
 /**
  * The newest Node.js runtime this aws-cdk-lib knows, which is what cdk-nag
@@ -32,7 +44,10 @@ export const RUNTIME = Runtime.NODEJS_24_X;
  * (N=2^17, r=8: 128 MiB per hash), and Lambda's CPU share grows with memory,
  * so auth, which hashes on every login, gets the most.
  */
-export const SIZING: Record<FunctionName, { readonly memorySize: number; readonly timeout: Duration }> = {
+export const SIZING: Record<
+  FunctionName | DeploymentFunctionName,
+  { readonly memorySize: number; readonly timeout: Duration }
+> = {
   authorizer: { memorySize: 512, timeout: Duration.seconds(5) },
   auth: { memorySize: 1024, timeout: Duration.seconds(10) },
   users: { memorySize: 512, timeout: Duration.seconds(10) },
@@ -45,10 +60,16 @@ export const SIZING: Record<FunctionName, { readonly memorySize: number; readonl
   // (and the network share that comes with it): about 100 MB/s, so 5 GiB, the largest upload, takes
   // about a minute; 10 minutes leaves room for a slow S3 and for the other records of a batch.
   verifier: { memorySize: 1769, timeout: Duration.minutes(10) },
+  // RFC 3161: one KMS Sign and one transactional write per token.
+  tsa: { memorySize: 256, timeout: Duration.seconds(10) },
+  // Asks each external TSA (with retries) over HTTPS; most of the minute is waiting on them.
+  anchor: { memorySize: 256, timeout: Duration.seconds(60) },
+  // Two GetPublicKey and two Sign calls in KMS, once per deployment that changes the chain.
+  'tsa-certificate': { memorySize: 256, timeout: Duration.seconds(30) },
 };
 
 export interface StempelFunctionProps {
-  readonly name: FunctionName;
+  readonly name: FunctionName | DeploymentFunctionName;
   readonly environment: Readonly<Record<string, string>>;
   /** Everything the function may do besides writing its logs and traces. */
   readonly statements: readonly PolicyStatement[];
@@ -63,7 +84,8 @@ export interface StempelFunctionProps {
   readonly versionRemovalPolicy?: RemovalPolicy;
 }
 
-const entry = (name: FunctionName) => fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
+const entry = (name: FunctionName | DeploymentFunctionName) =>
+  fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
 
 /**
  * One esbuild-bundled Node.js function (functions/<name>.ts) with its own

@@ -58,6 +58,8 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     'The log tiles (C2SP tlog-tiles) are public by design: anyone, with any tlog-tiles client, must be able to recompute the signed roots and audit every entry without an account. They hold hashes and the opaque log entries only.',
   'GET /v1/log/key':
     'The log verifier (public) key is public by design: verifiers pin it to check checkpoints offline.',
+  'GET /v1/tsa/certificates':
+    "The time-stamp authority's certificate chain is public by design: anyone must be able to verify an RFC 3161 token without an account. It holds certificates (public keys and names) only.",
   'GET /v1/log/consistency':
     'Consistency proofs are public by design so that anyone can check that the log is append-only between two checkpoints.',
 };
@@ -187,5 +189,73 @@ export function acknowledgeDocumentObjects(role: IConstruct, bucket: IBucket, pr
     role,
     `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
     `Object keys are owners/<owner id>/<upload id>, with the upload id minted per request, so no fixed list of object ARNs exists; the wildcard is limited to the ${prefix} prefix of the one documents bucket and to the object actions the upload, verify and download flow performs (no s3:*, no ListBucket, no version or ACL actions). Every object is SSE-C encrypted under a key derived from its owner's key, which only the notarizations and verifier roles may unwrap (the verifier only unwraps, never wraps), through KMS with the owner-file-key encryption context, so an object key alone opens nothing. The bucket policy refuses TLS-less requests and object writes without SSE-C.`,
+  );
+}
+
+/**
+ * On the function that issues the TSA certificate chain at deploy time
+ * (functions/tsa-certificate.ts): no DLQ (it is invoked synchronously), and
+ * the X-Ray wildcard of active tracing.
+ */
+export function acknowledgeCertificateIssuer(fn: IConstruct, role: IConstruct): void {
+  acknowledge(
+    fn,
+    'Serverless-LambdaDLQ',
+    'Invoked only synchronously, by the CDK custom resource Provider framework during a deployment; a dead-letter queue applies only to asynchronous invocations. A failure is reported to CloudFormation, which fails and rolls back the deployment, so nothing is lost or left half done (the chain parameter keeps its previous value).',
+  );
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda active tracing) use Resource "*": these X-Ray actions support no resource-level permissions. The KMS statements name the TSA key (GetPublicKey) and the CA key (GetPublicKey, Sign), and both key policies deny those actions to every other principal.',
+  );
+}
+
+/**
+ * On the CDK Provider framework's relay function, which passes the TSA
+ * chain's custom resource events from CloudFormation to the issuer.
+ */
+export function acknowledgeProviderFramework(relay: IConstruct, role: IConstruct, issuer: IConstruct): void {
+  const logicalId = Stack.of(issuer).getLogicalId(issuer.node.defaultChild as CfnElement);
+  acknowledge(
+    role,
+    `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+    'Added by the CDK Provider framework (grantInvoke): lambda:InvokeFunction on the issuer function and its versions and aliases (<arn>:*), the one function the relay exists to invoke. The role has no other wildcard and no AWS managed policy; its logs go to its own log group only.',
+  );
+  acknowledge(
+    relay,
+    'Serverless-LambdaDLQ',
+    'The Provider framework relay is invoked synchronously by CloudFormation for the custom resource and answers it through the presigned response URL; a dead-letter queue applies only to asynchronous invocations. A failure fails (and rolls back) the deployment.',
+  );
+  acknowledge(
+    relay,
+    'Serverless-LambdaTracing',
+    "The relay is CDK's own provider framework code, run once per deployment that changes the TSA chain; it only forwards the event to the issuer function, which is traced (X-Ray active), and logs to its own log group. Tracing the relay would add an X-Ray wildcard to its role for no insight.",
+  );
+}
+
+/** Serverless-SQSRedrivePolicy on the anchor function's failure queue, which is itself the last stop. */
+export function acknowledgeAnchorFailureQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'Serverless-SQSRedrivePolicy',
+    "This queue is the dead-letter destination of the anchor function (its scheduled, asynchronous invocations, after two retries); nothing consumes it automatically, so a redrive policy would have no consumer to count receives for. Its messages only record that a run failed: the next scheduled run anchors the log's then latest checkpoint, and the queue's depth is alarmed.",
+  );
+}
+
+/** AwsSolutions-IAM5 on the role of a scheduled function (anchor): the X-Ray wildcard only. */
+export function acknowledgeScheduledFunction(role: IConstruct): void {
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda active tracing) use Resource "*": these X-Ray actions support no resource-level permissions. Every other statement of this role names its table, parameter, queue or log group.',
+  );
+}
+
+/** Serverless-SNSRedrivePolicy on an email subscription of the alarm topic. */
+export function acknowledgeAlarmEmailRedrive(subscription: IConstruct): void {
+  acknowledge(
+    subscription,
+    'Serverless-SNSRedrivePolicy',
+    "An email subscription of the alarm topic. SNS retries email delivery itself; what it still cannot deliver is a notification only, not data: the alarm's state and history stay in CloudWatch (console, DescribeAlarmHistory) whatever happens to the email. A dead-letter queue would be one more queue nobody reads, and an alarm on it would notify the same undeliverable addresses.",
   );
 }

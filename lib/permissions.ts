@@ -1,7 +1,10 @@
 import { Aws } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import {
+  anchorsTable,
   documentsBucket,
   filesTable,
   identityTable,
@@ -58,13 +61,20 @@ export const OWNER_FILE_KEY_PURPOSE = 'owner-file-key';
  * the request, so object access needs no KMS permission.
  *
  * TransactWriteItems is authorized per contained operation, so the Put-only
- * transactions in the stores need dynamodb:PutItem and nothing more.
+ * transactions in the stores need dynamodb:PutItem and nothing more (and the
+ * tsa function's Put-and-Update transaction PutItem and UpdateItem).
+ *
+ * `tsaChain` is the SSM parameter with the TSA's certificate chain (lib/tsa.ts).
  */
-export function functionPolicies(data: StempelData): Record<FunctionName, PolicyStatement[]> {
+export function functionPolicies(
+  data: StempelData,
+  tsaChain: IStringParameter,
+): Record<FunctionName, PolicyStatement[]> {
   const identity = data.table(identityTable);
   const notarizations = data.table(notarizationsTable);
   const log = data.table(logTable);
   const files = data.table(filesTable);
+  const anchors = data.table(anchorsTable);
   const documents = data.bucket(documentsBucket);
   const notarizationsStream = notarizations.tableStreamArn;
   if (!notarizationsStream) throw new Error('the notarizations table needs its stream for the integrator');
@@ -145,6 +155,8 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       // Uploads (Put, conditional claims and outcomes with Update) and wrapped owner keys (created with Update).
       dynamo(['GetItem', 'PutItem', 'UpdateItem'], [files.tableArn]),
       readLog,
+      // Receipts are completed with the earliest external anchor that covers their entry.
+      dynamo(['GetItem', 'Query'], [anchors.tableArn]),
       tableKeyForWriters,
       // Owner keys are wrapped with the data key directly, and only for that purpose.
       allow(['kms:Encrypt', 'kms:Decrypt'], [data.dataKey.keyArn], {
@@ -205,6 +217,27 @@ export function functionPolicies(data: StempelData): Record<FunctionName, Policy
       ),
       readSettings,
     ],
+    tsa: [
+      // Tokens are notarizations of their own (a conditional Put, in a transaction with the Update that
+      // records a notarization's token), read back with GetItem.
+      dynamo(['GetItem', 'PutItem', 'UpdateItem'], [notarizations.tableArn]),
+      // Back-pressure: the age of the oldest pending notarization, as the notarizations function checks it.
+      dynamo(['Query'], [indexArn(notarizations, notarizationsTable, 'byPending')]),
+      tableKeyForWriters,
+      // Signing the tokens (the key policy allows this role and no one else); the chain is in SSM.
+      allow(['kms:Sign'], [data.tsaKey.keyArn]),
+      allow(['ssm:GetParameter'], [tsaChain.parameterArn]),
+      readSettings,
+    ],
+    anchor: [
+      // The log's head (a consistent GetItem), the checkpoint it anchors.
+      dynamo(['GetItem'], [log.tableArn]),
+      // The latest anchor and each TSA's token, added to its checkpoint's item.
+      dynamo(['GetItem', 'Query', 'PutItem', 'UpdateItem'], [anchors.tableArn]),
+      tableKeyForWriters,
+      // The external TSAs are in the settings; they are called over HTTPS, which needs no permission.
+      readSettings,
+    ],
     public: [
       dynamo(
         ['DescribeTable'],
@@ -234,6 +267,37 @@ export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator'];
 export const CURSOR_KEY_ENV: readonly FunctionName[] = ['users', 'notarizations'];
 
 /**
+ * Functions that get STEMPEL_TSA_KMS_KEY_ID, STEMPEL_TSA_KEY_ALGORITHM and
+ * STEMPEL_TSA_CHAIN_PARAMETER: the time-stamp authority.
+ */
+export const TSA_KEY_ENV: readonly FunctionName[] = ['tsa'];
+
+/** The TSA key's algorithm (lib/data.ts makes it ECC_NIST_P256). */
+export const TSA_KEY_ALGORITHM = 'ES256';
+
+/**
+ * The deployment-time function that issues the TSA's certificate chain
+ * (functions/tsa-certificate.ts): the two public keys, and signatures with
+ * the CA key only. Both keys' policies name its role as their only user for
+ * these actions (see TSA_ISSUER_KEY_USES).
+ */
+export const tsaCertificatePolicies = (tsaKey: IKey, caKey: IKey): PolicyStatement[] => [
+  allow(['kms:GetPublicKey'], [tsaKey.keyArn]),
+  allow(['kms:GetPublicKey', 'kms:Sign'], [caKey.keyArn]),
+];
+
+/**
+ * What the certificate issuer's role, and no one else, may do with each TSA
+ * key (the tsa function's kms:Sign with the TSA key is in KEY_USERS). Other
+ * principals, operators included, get the TSA's public key from its
+ * certificate: GET /v1/tsa/certificates, or the chain parameter.
+ */
+export const TSA_ISSUER_KEY_USES = {
+  tsaKey: ['kms:GetPublicKey'],
+  tsaCaKey: ['kms:GetPublicKey', 'kms:Sign'],
+} as const satisfies Record<'tsaKey' | 'tsaCaKey', readonly string[]>;
+
+/**
  * The only functions whose roles may use each restricted key, and for what:
  * the key policy allows these actions to exactly these roles and denies them
  * to every other principal, whatever its IAM policies say (see
@@ -244,7 +308,8 @@ export const KEY_USERS = {
   tokenKey: { actions: ['kms:Sign'], functions: ['auth'] },
   logKey: { actions: ['kms:Sign'], functions: ['integrator'] },
   cursorKey: { actions: ['kms:GenerateMac', 'kms:VerifyMac'], functions: CURSOR_KEY_ENV },
+  tsaKey: { actions: ['kms:Sign'], functions: TSA_KEY_ENV },
 } as const satisfies Record<
-  'tokenKey' | 'logKey' | 'cursorKey',
+  'tokenKey' | 'logKey' | 'cursorKey' | 'tsaKey',
   { readonly actions: readonly string[]; readonly functions: readonly FunctionName[] }
 >;

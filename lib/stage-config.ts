@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -33,9 +35,21 @@ export interface StageConfig {
   readonly settings: Settings;
   /** CloudFormation termination protection for the stack. */
   readonly terminationProtection: boolean;
+  /** Who gets the alarms (SNS email subscriptions, each confirmed by its recipient); none by default. */
+  readonly alarmEmails: readonly string[];
+  /**
+   * The TSA's certificate chain from the operator's own CA, as PEM (TSA
+   * certificate first, for the stack's TSA key). When set, it goes into the
+   * chain parameter as it is and the stack has no CA of its own; otherwise a
+   * CA key of the stack certifies the TSA key at deploy time (lib/tsa.ts).
+   */
+  readonly tsaCertificateChainPem?: string;
 }
 
-type Preset = Omit<StageConfig, 'stage' | 'corsOrigins' | 'settings'> & {
+type Preset = Omit<
+  StageConfig,
+  'stage' | 'corsOrigins' | 'settings' | 'alarmEmails' | 'tsaCertificateChainPem'
+> & {
   readonly settings: Partial<Settings>;
 };
 
@@ -94,10 +108,69 @@ export function parseCorsOrigins(raw: unknown): string[] {
   return [...new Set(origins)];
 }
 
+/** Parses the `alarmEmails` context value (comma separated addresses). */
+export function parseAlarmEmails(raw: unknown): string[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  if (typeof raw !== 'string') throw new Error('context alarmEmails must be a comma-separated string');
+  const emails = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const email of emails)
+    if (!/^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(email))
+      throw new Error(`alarmEmails: "${email}" is not an email address`);
+  return [...new Set(emails)];
+}
+
+const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
+/** SSM's largest Advanced String parameter; the stack picks the tier by size. */
+const MAX_CHAIN_PEM = 8192;
+
+/**
+ * Checks an imported TSA chain (`tsaCertificateChainPem`): PEM certificates
+ * only, the first for time-stamping alone (RFC 3161 §2.3), each issued by the
+ * next. Whether the first certifies the stack's TSA key can only be seen once
+ * the key exists: the tsa function's tokens would not verify.
+ */
+export function parseTsaCertificateChain(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw new Error('tsaCertificateChainPem must be PEM text');
+  const blocks = [...raw.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)].map(
+    (m) => m[0],
+  );
+  if (blocks.length === 0) throw new Error('tsaCertificateChainPem: no PEM certificate');
+  const pem = `${blocks.join('\n')}\n`;
+  if (pem.length > MAX_CHAIN_PEM)
+    throw new Error(`tsaCertificateChainPem: more than ${MAX_CHAIN_PEM} characters`);
+  const certificates = blocks.map((block, i) => {
+    try {
+      return new X509Certificate(block);
+    } catch {
+      throw new Error(`tsaCertificateChainPem: certificate ${i + 1} does not parse`);
+    }
+  });
+  const [tsa] = certificates as [X509Certificate];
+  const usage = tsa.keyUsage ?? [];
+  if (usage.length !== 1 || usage[0] !== ID_KP_TIME_STAMPING)
+    throw new Error(
+      'tsaCertificateChainPem: the first certificate must have extendedKeyUsage id-kp-timeStamping only',
+    );
+  for (const [i, certificate] of certificates.entries()) {
+    const issuer = certificates[i + 1];
+    if (issuer && !certificate.checkIssued(issuer))
+      throw new Error(`tsaCertificateChainPem: certificate ${i + 1} is not issued by certificate ${i + 2}`);
+  }
+  return pem;
+}
+
 /** Per-deployment values from the CDK context (`-c name=value`). */
 export interface StageOverrides {
   /** Comma-separated browser origins. */
   readonly corsOrigins?: unknown;
+  /** Comma-separated email addresses that get the alarms. */
+  readonly alarmEmails?: unknown;
+  /** The TSA's certificate chain from the operator's own CA, as PEM text. */
+  readonly tsaCertificateChainPem?: unknown;
   /**
    * The log's origin (checkpoint first line, verifier key name). It names the
    * log forever: set it to a domain you control before the first notarization.
@@ -121,15 +194,31 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
     stage,
     corsOrigins: parseCorsOrigins(overrides.corsOrigins),
     settings: parsed.data,
+    alarmEmails: parseAlarmEmails(overrides.alarmEmails),
+    ...optional('tsaCertificateChainPem', parseTsaCertificateChain(overrides.tsaCertificateChainPem)),
   };
 }
 
-/** Reads `stage` (default dev), `corsOrigins` and `logOrigin` from the CDK context. */
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/**
+ * Reads `stage` (default dev), `corsOrigins`, `logOrigin`, `alarmEmails` and
+ * the imported TSA chain from the CDK context: `tsaCertificateChainFile` (a
+ * PEM file, read at synth) or `tsaCertificateChainPem` (the PEM text itself).
+ */
 export function stageConfigFromContext(node: Node): StageConfig {
   const stage: unknown = node.tryGetContext('stage') ?? 'dev';
   if (typeof stage !== 'string') throw new Error('context stage must be a string');
+  const chainFile: unknown = node.tryGetContext('tsaCertificateChainFile');
+  if (chainFile !== undefined && typeof chainFile !== 'string')
+    throw new Error('context tsaCertificateChainFile must be a path');
   return stageConfig(stage, {
     corsOrigins: node.tryGetContext('corsOrigins'),
     logOrigin: node.tryGetContext('logOrigin'),
+    alarmEmails: node.tryGetContext('alarmEmails'),
+    tsaCertificateChainPem: chainFile
+      ? readFileSync(chainFile, 'utf8')
+      : node.tryGetContext('tsaCertificateChainPem'),
   });
 }

@@ -1,12 +1,20 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../shared/http/routes';
 import { ENV } from '../shared/runtime/environment';
 import { buckets, documentsBucket, filesTable, notarizationsTable } from '../shared/tables';
+import { AT_LEAST, functionMetric, StempelAlarms } from './alarms';
+import { Anchor } from './anchor';
 import { StempelApi } from './api';
-import { StempelData } from './data';
-import { type FunctionName, StempelFunction, type StreamFunctionName } from './functions';
+import { type KeyUse, StempelData } from './data';
+import {
+  type FunctionName,
+  type ScheduledFunctionName,
+  StempelFunction,
+  type StreamFunctionName,
+} from './functions';
 import { Integrator } from './integrator';
 import { acknowledgeApiFunction, acknowledgeDocumentObjects } from './nag';
 import {
@@ -17,8 +25,12 @@ import {
   KEY_USERS,
   LOG_KEY_ENV,
   TOKEN_KEY_ENV,
+  TSA_ISSUER_KEY_USES,
+  TSA_KEY_ALGORITHM,
+  TSA_KEY_ENV,
 } from './permissions';
 import type { StageConfig } from './stage-config';
+import { TsaCertificates } from './tsa';
 import { Verifier } from './verifier';
 import { StempelWaf } from './waf';
 
@@ -41,9 +53,12 @@ const FEATURE_FLAGS = {
 
 /**
  * Stempel in one environment-agnostic stack: data (KMS, DynamoDB, S3, SSM),
- * one function per route group plus the authorizer, the REST API and its WAF,
- * the integrator that seals pending notarizations into the log, and the
- * verifier that hashes uploads handed over for notarizing.
+ * one function per route group plus the authorizer, the REST API (and the
+ * binary API for tlog-tiles and RFC 3161) and their WAF, the integrator that
+ * seals pending notarizations into the log, the verifier that hashes uploads
+ * handed over for notarizing, the TSA's certificate chain (from the stack's
+ * own CA, or imported), the anchor function that time-stamps checkpoints with
+ * external TSAs, and the alarms.
  *
  * @example
  * new StempelStack(app, 'Stempel-dev', { config: stageConfig('dev') });
@@ -59,6 +74,17 @@ export class StempelStack extends Stack {
       settings: config.settings,
       accessLogExpiration: config.accessLogExpiration,
       corsOrigins: config.corsOrigins,
+      tsaCertificateAuthority: config.tsaCertificateChainPem === undefined,
+    });
+
+    // The TSA's certificate chain: issued at deploy time by the stack's CA key, or the operator's own.
+    const tsaCertificates = new TsaCertificates(this, 'TsaCertificates', {
+      stage: config.stage,
+      tsaKey: data.tsaKey,
+      ...(data.tsaCaKey ? { caKey: data.tsaCaKey } : {}),
+      ...(config.tsaCertificateChainPem ? { importedChainPem: config.tsaCertificateChainPem } : {}),
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.logRemovalPolicy,
     });
 
     const sharedEnvironment: Record<string, string> = {
@@ -67,19 +93,26 @@ export class StempelStack extends Stack {
       [ENV.settingsParameter]: data.settingsParameter.parameterName,
       [ENV.corsOrigins]: config.corsOrigins.join(','),
     };
-    const policies = functionPolicies(data);
+    const policies = functionPolicies(data, tsaCertificates.chainParameter);
     const environment = (name: FunctionName) => ({
       ...sharedEnvironment,
       ...(TOKEN_KEY_ENV.includes(name) ? { [ENV.tokenKeyId]: data.tokenKey.keyId } : {}),
       ...(LOG_KEY_ENV.includes(name) ? { [ENV.logKeyId]: data.logKey.keyId } : {}),
       ...(DATA_KEY_ENV.includes(name) ? { [ENV.dataKeyId]: data.dataKey.keyId } : {}),
       ...(CURSOR_KEY_ENV.includes(name) ? { [ENV.cursorKeyId]: data.cursorKey.keyId } : {}),
+      ...(TSA_KEY_ENV.includes(name)
+        ? {
+            [ENV.tsaKeyId]: data.tsaKey.keyId,
+            [ENV.tsaKeyAlgorithm]: TSA_KEY_ALGORITHM,
+            [ENV.tsaChainParameter]: tsaCertificates.chainParameter.parameterName,
+          }
+        : {}),
     });
     const logging = { logRetention: config.logRetention, logRemovalPolicy: config.logRemovalPolicy };
     const roles = new Map<FunctionName, IRole>();
 
     // Behind API Gateway: the authorizer and one function per route group, invoked synchronously.
-    const apiFunction = (name: Exclude<FunctionName, StreamFunctionName>) => {
+    const apiFunction = (name: Exclude<FunctionName, StreamFunctionName | ScheduledFunctionName>) => {
       const { fn, role } = new StempelFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
         name,
         environment: environment(name),
@@ -118,38 +151,102 @@ export class StempelStack extends Stack {
     });
     roles.set('verifier', verifier.function.role);
 
+    // Time-stamps the log's checkpoints with the external TSAs of the settings.
+    const anchor = new Anchor(this, 'Anchor', {
+      environment: environment('anchor'),
+      statements: policies.anchor,
+      ...logging,
+      every: Duration.minutes(5),
+    });
+    roles.set('anchor', anchor.function.role);
+
     // Each signing key and the cursor key: usable by the roles of KEY_USERS and denied to everyone else.
     const role = (name: FunctionName) => {
       const found = roles.get(name);
       if (!found) throw new Error(`no function ${name}`);
       return found;
     };
+    // The TSA keys also name the role that issues the chain, when the stack is its own CA.
+    const uses = new Map<keyof typeof KEY_USERS | keyof typeof TSA_ISSUER_KEY_USES, KeyUse[]>();
+    const addUse = (key: keyof typeof KEY_USERS | keyof typeof TSA_ISSUER_KEY_USES, use: KeyUse) =>
+      uses.set(key, [...(uses.get(key) ?? []), use]);
     for (const [key, use] of Object.entries(KEY_USERS) as [
       keyof typeof KEY_USERS,
       (typeof KEY_USERS)[keyof typeof KEY_USERS],
     ][])
-      data.restrictKeyUse(data[key], use.actions, use.functions.map(role));
+      addUse(key, { actions: use.actions, roles: use.functions.map(role) });
+    const { issuerRole } = tsaCertificates;
+    if (issuerRole)
+      for (const [key, actions] of Object.entries(TSA_ISSUER_KEY_USES) as [
+        keyof typeof TSA_ISSUER_KEY_USES,
+        readonly string[],
+      ][])
+        addUse(key, { actions, roles: [issuerRole] });
+    for (const [key, keyUses] of uses) {
+      const found = data[key];
+      if (!found) throw new Error(`no key ${key}`);
+      data.restrictKeyUse(found, keyUses);
+    }
 
     const api = new StempelApi(this, 'Api', { config, functions, authorizer, surface: 'main' });
-    // The log's tlog-tiles: a GET-only API of its own, because binary bodies need `*/*` binary media types.
-    const tiles = new StempelApi(this, 'TilesApi', {
+    // The log's tlog-tiles and RFC 3161 over HTTP: an API of its own, because binary bodies need `*/*`
+    // binary media types. Its construct id (and name) are still the tiles API's, so its URL stays.
+    const binary = new StempelApi(this, 'TilesApi', {
       config,
       functions,
-      surface: 'tiles',
+      authorizer,
+      surface: 'binary',
       account: api.account,
     });
     const waf = new StempelWaf(this, 'Waf', {
-      stages: [api.api.deploymentStage, tiles.api.deploymentStage],
+      stages: [api.api.deploymentStage, binary.api.deploymentStage],
       stageName: config.stage,
       limits: config.waf,
       logRetention: config.logRetention,
       logRemovalPolicy: config.logRemovalPolicy,
     });
 
+    const alarms = new StempelAlarms(this, 'Alarms', { stage: config.stage, emails: config.alarmEmails });
+    // An external TSA down (or unreachable): a failure in two of three runs, not one lost request.
+    alarms.add('AnchorFailures', {
+      alarmDescription:
+        'External RFC 3161 TSAs failed to time-stamp the log checkpoint in 2 of the last 3 five-minute periods: a TSA is down or unreachable, and receipts are not getting external time anchors. See the anchor function logs for which one.',
+      metric: functionMetric('anchor', 'AnchorFailures'),
+      threshold: 1,
+      comparisonOperator: AT_LEAST,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+    // A pending row whose recorded time is too old or in the future: written behind the API's back.
+    alarms.add('EntriesQuarantined', {
+      alarmDescription:
+        'The integrator quarantined a pending notarization whose recorded time is outside the seal window (aged or in the future): a row may have been written or changed behind the API. Investigate the quarantined items in the Notarizations table.',
+      metric: functionMetric('integrator', 'EntriesQuarantined'),
+      threshold: 1,
+      comparisonOperator: AT_LEAST,
+      evaluationPeriods: 1,
+    });
+    alarms.add('AnchorRunsFailed', {
+      alarmDescription:
+        "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
+      metric: anchor.failures.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the REST API stage' });
     new CfnOutput(this, 'LogTilesPrefix', {
-      value: `${tiles.api.url}v1/log/`,
+      value: `${binary.api.url}v1/log/`,
       description: 'C2SP tlog-tiles prefix of the log: <prefix>checkpoint, <prefix>tile/…',
+    });
+    new CfnOutput(this, 'BinaryApiUrl', {
+      value: binary.api.url,
+      description:
+        'Base URL of the binary API: RFC 3161 at <url>v1/tsa, tokens at <url>v1/notarizations/{id}/timestamp, and the tlog-tiles',
     });
     new CfnOutput(this, 'DataKeyId', {
       value: data.dataKey.keyId,
@@ -167,8 +264,25 @@ export class StempelStack extends Stack {
       value: data.cursorKey.keyId,
       description: 'KMS HMAC key that signs pagination cursors',
     });
+    new CfnOutput(this, 'TsaSigningKeyId', {
+      value: data.tsaKey.keyId,
+      description: 'KMS ECDSA P-256 key that signs RFC 3161 time-stamp tokens',
+    });
+    if (data.tsaCaKey)
+      new CfnOutput(this, 'TsaCaKeyId', {
+        value: data.tsaCaKey.keyId,
+        description: "KMS ECDSA P-384 key of the stack's TSA CA, which certified the TSA key",
+      });
+    new CfnOutput(this, 'TsaCertificatesParameterName', {
+      value: tsaCertificates.chainParameter.parameterName,
+      description: 'SSM parameter with the TSA certificate chain (PEM, TSA certificate first)',
+    });
     new CfnOutput(this, 'SettingsParameterName', { value: data.settingsParameter.parameterName });
     new CfnOutput(this, 'WebAclArn', { value: waf.webAcl.attrArn });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'SNS topic of the alarms (subscribe more endpoints here)',
+    });
     for (const { def, table } of data.allTables)
       new CfnOutput(this, `${def.id}TableName`, { value: table.tableName });
     for (const def of buckets)

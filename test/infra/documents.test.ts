@@ -22,7 +22,7 @@ import { functionId, type Resource, resourcesOf, roleId, synthStempel } from './
  * Files table's stream) may do with them.
  */
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier', 'anchor'] as const;
 
 interface Statement {
   readonly Sid?: string;
@@ -489,6 +489,7 @@ describe('lifetime of uploads never notarized', () => {
       settings,
       accessLogExpiration: Duration.days(1),
       corsOrigins: [],
+      tsaCertificateAuthority: true,
     });
     // Resolved without a synth: the restricted keys of this bare StempelData have no users.
     const cfn = data.bucket(documentsBucket).node.defaultChild as CfnBucket;

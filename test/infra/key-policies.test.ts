@@ -5,17 +5,28 @@ import { StempelData } from '../../lib/data';
 import { stageConfig } from '../../lib/stage-config';
 import { FUNCTION_GROUPS } from '../../shared/http/routes';
 import { ENV } from '../../shared/runtime/environment';
-import { functionId, type Resource, referencesOf, resourcesOf, roleId, synthStempel } from './synth';
+import {
+  functionId,
+  importedChainPem,
+  type Resource,
+  referencesOf,
+  resourcesOf,
+  roleId,
+  synthStempel,
+} from './synth';
 
 /*
- * The key policies of the restricted keys (the two Ed25519 signing keys and
- * the cursor MAC key): the account administers them through IAM, exactly the
- * signer roles may use them, and an explicit Deny keeps every other principal
- * from using them whatever its IAM policies say.
+ * The key policies of the restricted keys (the two Ed25519 signing keys, the
+ * cursor MAC key, the TSA key and the TSA CA key): the account administers
+ * them through IAM, exactly the signer roles may use them, and an explicit
+ * Deny keeps every other principal from using them whatever its IAM policies
+ * say.
  */
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier'] as const;
-type FunctionName = (typeof ALL_FUNCTIONS)[number];
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier', 'anchor'] as const;
+/** The functions, and the deploy-time function that issues the TSA chain. */
+const ALL_ROLES = [...ALL_FUNCTIONS, 'tsa-certificate'] as const;
+type FunctionName = (typeof ALL_ROLES)[number];
 
 interface Statement {
   readonly Sid?: string;
@@ -26,12 +37,27 @@ interface Statement {
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
-/** The restricted keys: logical id prefix, what using them means, and the only functions allowed to. */
+/** The restricted keys: logical id prefix, and each use of them (actions) with the only functions allowed it. */
 const RESTRICTED = [
-  { key: 'DataTokenSigningKey', use: ['kms:Sign'], users: ['auth'] },
-  { key: 'DataLogSigningKey', use: ['kms:Sign'], users: ['integrator'] },
-  { key: 'DataCursorKey', use: ['kms:GenerateMac', 'kms:VerifyMac'], users: ['users', 'notarizations'] },
-] as const satisfies readonly { key: string; use: readonly string[]; users: readonly FunctionName[] }[];
+  { key: 'DataTokenSigningKey', uses: [{ use: ['kms:Sign'], users: ['auth'] }] },
+  { key: 'DataLogSigningKey', uses: [{ use: ['kms:Sign'], users: ['integrator'] }] },
+  {
+    key: 'DataCursorKey',
+    uses: [{ use: ['kms:GenerateMac', 'kms:VerifyMac'], users: ['users', 'notarizations'] }],
+  },
+  // Tokens are signed by the tsa function; the deploy-time issuer reads the public key to certify it.
+  {
+    key: 'DataTsaSigningKey',
+    uses: [
+      { use: ['kms:Sign'], users: ['tsa'] },
+      { use: ['kms:GetPublicKey'], users: ['tsa-certificate'] },
+    ],
+  },
+  { key: 'DataTsaCaKey', uses: [{ use: ['kms:GetPublicKey', 'kms:Sign'], users: ['tsa-certificate'] }] },
+] as const satisfies readonly {
+  key: string;
+  uses: readonly { use: readonly string[]; users: readonly FunctionName[] }[];
+}[];
 
 /** Cryptographic operations and delegation: none of these may reach the account root's statement. */
 const NEVER_FOR_THE_ACCOUNT = [
@@ -137,7 +163,9 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
     (keyOf(prefix)[1].Properties.KeyPolicy as { Statement: Statement[] }).Statement;
   const roleArn = (name: FunctionName) => ({ 'Fn::GetAtt': [roleId(template, name), 'Arn'] });
 
-  describe.each(RESTRICTED)('$key', ({ key, use, users }) => {
+  describe.each(RESTRICTED)('$key', ({ key, uses }) => {
+    const allUses = uses.flatMap((u) => u.use);
+
     it('gives the account root administration through IAM, never kms:* or any use of the key', () => {
       const forRoot = statementsOf(key).filter(
         (s) => s.Principal !== '*' && same(s.Principal.AWS, ACCOUNT_ROOT),
@@ -147,46 +175,68 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
       expect(admin.Effect).toBe('Allow');
       expect(admin.Condition).toBeUndefined();
       expect(list(admin.Action)).not.toContain('kms:*');
-      for (const action of [...NEVER_FOR_THE_ACCOUNT, ...use])
+      // kms:GetPublicKey stays in the account's administration (kms:Get*) like on every key; where it is
+      // a restricted use (the TSA keys), the key's Deny keeps it to its role (see below).
+      for (const action of [...NEVER_FOR_THE_ACCOUNT, ...allUses.filter((a) => a !== 'kms:GetPublicKey')])
         expect(allows(admin, action), action).toBe(false);
       for (const action of ADMINISTRATION) expect(allows(admin, action), action).toBe(true);
     });
 
-    it(`allows ${use.join(' and ')} to exactly the roles of ${users.join(' and ')}`, () => {
+    it.each(uses.map((u) => [u.use.join(' and '), u.users.join(' and '), u] as const))(
+      'allows %s to exactly the roles of %s',
+      (_, __, { use, users }) => {
+        const named = statementsOf(key).filter(
+          (s) =>
+            s.Effect === 'Allow' &&
+            s.Principal !== '*' &&
+            !same(s.Principal.AWS, ACCOUNT_ROOT) &&
+            use.some((a) => allows(s, a)),
+        );
+        expect(named).toHaveLength(1);
+        const [allow] = named as [Statement];
+        expect([...list(allow.Action)].sort()).toEqual([...use].sort());
+        expect(allow.Condition).toBeUndefined();
+        expect(allow.Principal).not.toBe('*');
+        const principals = list((allow.Principal as { AWS: unknown }).AWS);
+        expect(principals).toHaveLength(users.length);
+        for (const user of users) expect(principals).toContainEqual(roleArn(user));
+      },
+    );
+
+    it('names no one else: one Allow and one Deny per use', () => {
       const named = statementsOf(key).filter(
         (s) => s.Effect === 'Allow' && s.Principal !== '*' && !same(s.Principal.AWS, ACCOUNT_ROOT),
       );
-      expect(named).toHaveLength(1);
-      const [allow] = named as [Statement];
-      expect([...list(allow.Action)].sort()).toEqual([...use].sort());
-      expect(allow.Condition).toBeUndefined();
-      expect(allow.Principal).not.toBe('*');
-      const principals = list((allow.Principal as { AWS: unknown }).AWS);
-      expect(principals).toHaveLength(users.length);
-      for (const user of users) expect(principals).toContainEqual(roleArn(user));
+      expect(named).toHaveLength(uses.length);
+      expect(statementsOf(key).filter((s) => s.Effect === 'Deny')).toHaveLength(uses.length);
     });
 
-    it(`denies ${use.join(' and ')} to every principal but those roles`, () => {
-      const denies = statementsOf(key).filter((s) => s.Effect === 'Deny');
-      expect(denies).toHaveLength(1);
-      const [deny] = denies as [Statement];
-      expect(deny.Principal).toEqual({ AWS: '*' });
-      for (const action of use) expect(allows(deny, action), action).toBe(true);
-      const exempt = list(deny.Condition?.ArnNotEquals?.['aws:PrincipalArn']);
-      expect(exempt).toHaveLength(users.length);
-      for (const user of users) expect(exempt).toContainEqual(roleArn(user));
-    });
+    it.each(uses.map((u) => [u.use.join(' and '), u.users.join(' and '), u] as const))(
+      'denies %s to every principal but the roles of %s',
+      (_, __, { use, users }) => {
+        const denies = statementsOf(key).filter((s) => s.Effect === 'Deny' && use.some((a) => allows(s, a)));
+        expect(denies).toHaveLength(1);
+        const [deny] = denies as [Statement];
+        expect(deny.Principal).toEqual({ AWS: '*' });
+        for (const action of use) expect(allows(deny, action), action).toBe(true);
+        const exempt = list(deny.Condition?.ArnNotEquals?.['aws:PrincipalArn']);
+        expect(exempt).toHaveLength(users.length);
+        for (const user of users) expect(exempt).toContainEqual(roleArn(user));
+      },
+    );
 
     it('lets no other function, administrator or the account root use it, whatever their IAM policies allow', () => {
       const statements = statementsOf(key);
-      for (const action of use) {
-        for (const name of ALL_FUNCTIONS) {
-          const expected = (users as readonly string[]).includes(name) ? 'allowed' : 'denied';
-          expect(decide(statements, roleArn(name), action, true), `${name} ${action}`).toBe(expected);
+      for (const { use, users } of uses) {
+        for (const action of use) {
+          for (const name of ALL_ROLES) {
+            const expected = (users as readonly string[]).includes(name) ? 'allowed' : 'denied';
+            expect(decide(statements, roleArn(name), action, true), `${name} ${action}`).toBe(expected);
+          }
+          const admin = 'arn:aws:iam::123456789012:role/Admin'; // any other principal of the account
+          expect(decide(statements, admin, action, true)).toBe('denied');
+          expect(decide(statements, ACCOUNT_ROOT, action, true)).toBe('denied');
         }
-        const admin = 'arn:aws:iam::123456789012:role/Admin'; // any other principal of the account
-        expect(decide(statements, admin, action, true)).toBe('denied');
-        expect(decide(statements, ACCOUNT_ROOT, action, true)).toBe('denied');
       }
     });
 
@@ -266,9 +316,9 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
       return false;
     };
     for (const id of Object.keys(resources)) expect(reaches(id, id), `${id} depends on itself`).toBe(false);
-    for (const { key, users } of RESTRICTED) {
+    for (const { key, uses } of RESTRICTED) {
       const [keyId] = keyOf(key);
-      for (const user of users) {
+      for (const user of uses.flatMap((u) => u.users)) {
         expect(reaches(keyId, roleId(template, user)), `${key} names ${user}'s role`).toBe(true);
         expect(reaches(roleId(template, user), keyId), `${user}'s role depends on ${key}`).toBe(false);
       }
@@ -283,7 +333,51 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
       settings: stageConfig('dev').settings,
       accessLogExpiration: Duration.days(1),
       corsOrigins: [],
+      tsaCertificateAuthority: true,
     });
     expect(() => app.synth()).toThrow(/TokenSigningKey: no role may use this key/);
+  });
+});
+
+describe("with a TSA chain imported from the operator's CA", () => {
+  let template: Template;
+  const pem = importedChainPem();
+  beforeAll(() => {
+    template = synthStempel({ stage: 'prod', tsaCertificateChainPem: pem }).template;
+  }, 120_000);
+
+  it('has no CA key, no issuer and no custom resource', () => {
+    const keys = Object.keys(resourcesOf(template, 'AWS::KMS::Key'));
+    expect(keys.filter((id) => id.startsWith('DataTsaCaKey'))).toEqual([]);
+    expect(keys.filter((id) => id.startsWith('DataTsaSigningKey'))).toHaveLength(1);
+    expect(() => functionId(template, 'tsa-certificate')).toThrow(/no function/);
+    expect(Object.keys(template.toJSON().Resources).filter((id) => id.startsWith('TsaCertificates'))).toEqual(
+      [expect.stringMatching(/^TsaCertificatesChain[0-9A-F]{8}$/)],
+    );
+    expect(template.toJSON().Outputs.TsaCaKeyId).toBeUndefined();
+  });
+
+  it('puts the PEM into the chain parameter as it is', () => {
+    const parameter = Object.values(resourcesOf(template, 'AWS::SSM::Parameter')).find(
+      (p) => p.Properties.Name === '/stempel/prod/tsa-certificates',
+    );
+    expect(parameter?.Properties).toMatchObject({ Type: 'String', Tier: 'Standard', Value: pem });
+  });
+
+  it('still lets only the tsa role sign with the TSA key, and leaves its public key to IAM', () => {
+    const [, key] = Object.entries(resourcesOf(template, 'AWS::KMS::Key')).find(([id]) =>
+      id.startsWith('DataTsaSigningKey'),
+    ) as [string, Resource];
+    const statements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+    const tsaRole = { 'Fn::GetAtt': [roleId(template, 'tsa'), 'Arn'] };
+    expect(decide(statements, tsaRole, 'kms:Sign', true)).toBe('allowed');
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'tsa'))
+      expect(decide(statements, { 'Fn::GetAtt': [roleId(template, name), 'Arn'] }, 'kms:Sign', true)).toBe(
+        'denied',
+      );
+    expect(statements.filter((s) => s.Effect === 'Deny')).toHaveLength(1);
+    expect(decide(statements, 'arn:aws:iam::123456789012:role/Admin', 'kms:GetPublicKey', true)).toBe(
+      'allowed',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { stageConfig } from '../../lib/stage-config';
 import { StempelStack } from '../../lib/stempel-stack';
-import { nagFindings, type Synthesized, synthStempel } from './synth';
+import { importedChainPem, nagFindings, type Synthesized, synthStempel } from './synth';
 
 /** Every acknowledgement recorded in the stack: rule id, the construct it is on, and why. */
 function acknowledgements(stack: Stack) {
@@ -20,40 +20,62 @@ function acknowledgements(stack: Stack) {
 }
 
 const CASES = [
-  { stage: 'dev', corsOrigins: undefined },
-  { stage: 'prod', corsOrigins: 'https://console.example.com,https://admin.example.com' },
-  { stage: 'dev', corsOrigins: 'http://localhost:5173' },
+  { stage: 'dev', corsOrigins: undefined, alarmEmails: undefined, importedChain: false },
+  {
+    stage: 'prod',
+    corsOrigins: 'https://console.example.com,https://admin.example.com',
+    alarmEmails: 'ops@example.com',
+    importedChain: false,
+  },
+  { stage: 'dev', corsOrigins: 'http://localhost:5173', alarmEmails: undefined, importedChain: false },
+  {
+    stage: 'prod',
+    corsOrigins: undefined,
+    alarmEmails: 'ops@example.com,oncall@example.com',
+    importedChain: true,
+  },
 ] as const;
 
-describe.each(CASES)('cdk-nag on $stage (CORS: $corsOrigins)', ({ stage, corsOrigins }) => {
-  let synthesized: Synthesized;
-  beforeAll(() => {
-    synthesized = synthStempel({ stage, corsOrigins });
-  }, 120_000);
+describe.each(CASES)(
+  'cdk-nag on $stage (CORS: $corsOrigins, alarm emails: $alarmEmails, imported TSA chain: $importedChain)',
+  ({ stage, corsOrigins, alarmEmails, importedChain }) => {
+    let synthesized: Synthesized;
+    beforeAll(() => {
+      synthesized = synthStempel({
+        stage,
+        corsOrigins,
+        alarmEmails,
+        ...(importedChain ? { tsaCertificateChainPem: importedChainPem() } : {}),
+      });
+    }, 120_000);
 
-  it('reports no unacknowledged AwsSolutions or Serverless error', () => {
-    const errors = nagFindings(synthesized.stack).filter((f) => f.severity === 'error');
-    expect(errors).toEqual([]);
-  });
+    it('reports no unacknowledged AwsSolutions or Serverless error', () => {
+      const errors = nagFindings(synthesized.stack).filter((f) => f.severity === 'error');
+      expect(errors).toEqual([]);
+    });
 
-  it('reports no unacknowledged AwsSolutions or Serverless warning', () => {
-    const warnings = nagFindings(synthesized.stack).filter((f) => f.severity !== 'error');
-    expect(warnings).toEqual([]);
-  });
+    it('reports no unacknowledged AwsSolutions or Serverless warning', () => {
+      const warnings = nagFindings(synthesized.stack).filter((f) => f.severity !== 'error');
+      expect(warnings).toEqual([]);
+    });
 
-  it('gives every acknowledgement a rule id of these packs and a real reason', () => {
-    const acks = acknowledgements(synthesized.stack);
-    expect(acks.length).toBeGreaterThan(0);
-    for (const ack of acks) {
-      expect(ack.id).toMatch(/^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
-      expect(ack.reason.length, `${ack.id} on ${ack.path}`).toBeGreaterThanOrEqual(80);
-    }
-  });
-});
+    it('gives every acknowledgement a rule id of these packs and a real reason', () => {
+      const acks = acknowledgements(synthesized.stack);
+      expect(acks.length).toBeGreaterThan(0);
+      for (const ack of acks) {
+        expect(ack.id).toMatch(/^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
+        expect(ack.reason.length, `${ack.id} on ${ack.path}`).toBeGreaterThanOrEqual(80);
+      }
+    });
+  },
+);
 
 describe('acknowledgements', () => {
   it('each one silences a finding that really occurs on its construct (none is stale)', () => {
-    const { stack } = synthStempel({ corsOrigins: 'https://console.example.com' });
+    const { stack } = synthStempel({
+      corsOrigins: 'https://console.example.com',
+      alarmEmails: 'ops@example.com',
+    });
     const acks = acknowledgements(stack);
 
     // The same stack with every acknowledgement dropped: what would cdk-nag say?
@@ -62,7 +84,10 @@ describe('acknowledgements', () => {
     try {
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       bare = new StempelStack(app, 'Stempel-dev', {
-        config: stageConfig('dev', { corsOrigins: 'https://console.example.com' }),
+        config: stageConfig('dev', {
+          corsOrigins: 'https://console.example.com',
+          alarmEmails: 'ops@example.com',
+        }),
       });
       app.synth();
     } finally {

@@ -1,7 +1,20 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { parseCorsOrigins, STAGES, stageConfig, stageConfigFromContext } from '../../lib/stage-config';
+import {
+  parseAlarmEmails,
+  parseCorsOrigins,
+  parseTsaCertificateChain,
+  STAGES,
+  stageConfig,
+  stageConfigFromContext,
+} from '../../lib/stage-config';
+import { caCertificate, certificatesPem, signCertificateSync } from '../../shared/core/certificates';
 import { settingsSchema } from '../../shared/core/settings';
+import { importedChainPem } from './synth';
 
 describe('stage config', () => {
   it('defaults to dev when the context names no stage', () => {
@@ -74,5 +87,56 @@ describe('CORS origins', () => {
 
   it('refuses a non-string context value', () => {
     expect(() => parseCorsOrigins(['https://a.example.com'])).toThrow(/comma-separated string/);
+  });
+});
+
+describe('alarm emails', () => {
+  it('are none by default, and read from the context', () => {
+    expect(stageConfig('prod').alarmEmails).toEqual([]);
+    const app = new App({ context: { alarmEmails: 'ops@example.com, oncall@example.com,ops@example.com' } });
+    expect(stageConfigFromContext(app.node).alarmEmails).toEqual(['ops@example.com', 'oncall@example.com']);
+  });
+
+  it.each([['ops'], ['ops@example'], ['a b@example.com']])('refuses %s', (email) => {
+    expect(() => parseAlarmEmails(email)).toThrow(/alarmEmails/);
+  });
+});
+
+describe('imported TSA certificate chain', () => {
+  it('is absent by default: the stack is its own CA', () => {
+    expect(stageConfig('prod').tsaCertificateChainPem).toBeUndefined();
+  });
+
+  it('takes a chain whose first certificate is for time-stamping only, each issued by the next', () => {
+    const pem = importedChainPem();
+    expect(stageConfig('prod', { tsaCertificateChainPem: pem }).tsaCertificateChainPem).toBe(pem);
+  });
+
+  it('reads it from a file named in the context', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'stempel-chain-')), 'chain.pem');
+    const pem = importedChainPem();
+    writeFileSync(path, `Bag attributes and other text around it\n${pem}`);
+    const app = new App({ context: { tsaCertificateChainFile: path } });
+    expect(stageConfigFromContext(app.node).tsaCertificateChainPem).toBe(pem);
+  });
+
+  it('refuses text without certificates, a first certificate that is not for time-stamping, a broken chain', () => {
+    expect(() => parseTsaCertificateChain('not a certificate')).toThrow(/no PEM certificate/);
+    const [tsa, ca] = importedChainPem().match(
+      /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n/g,
+    ) as [string, string];
+    expect(() => parseTsaCertificateChain(ca + tsa)).toThrow(/id-kp-timeStamping only/);
+    const other = importedChainPem().match(
+      /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n/g,
+    )?.[1];
+    expect(() => parseTsaCertificateChain(tsa + other)).toThrow(/not issued by certificate 2/);
+    // A lone CA certificate is no TSA certificate either.
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const spki = new Uint8Array(key.publicKey.export({ format: 'der', type: 'spki' }));
+    const selfSigned = signCertificateSync(
+      caCertificate({ commonName: 'x', publicKey: spki, notBefore: new Date(), validityDays: 1 }),
+      () => new Uint8Array([0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]),
+    );
+    expect(() => parseTsaCertificateChain(certificatesPem([selfSigned]))).toThrow(/id-kp-timeStamping/);
   });
 });

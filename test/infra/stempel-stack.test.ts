@@ -35,7 +35,7 @@ interface WafRule {
   };
 }
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier', 'anchor'] as const;
 
 /** The functions that may use the data key directly (not through DynamoDB), each for one purpose only. */
 const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
@@ -62,40 +62,68 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
   }, 180_000);
 
   describe('functions', () => {
-    it('has one function per route group, the authorizer, the integrator and the verifier (and the trigger provider)', () => {
-      template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 1);
-      for (const name of ALL_FUNCTIONS) expect(functionId(template, name)).toBeTruthy();
+    it('has one function per route group, the authorizer, integrator, verifier and anchor (and the deploy-time ones)', () => {
+      // + the trigger provider, the TSA chain's issuer and the Provider framework's relay
+      template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 3);
+      for (const name of [...ALL_FUNCTIONS, 'tsa-certificate'])
+        expect(functionId(template, name)).toBeTruthy();
     });
 
-    it.each(ALL_FUNCTIONS)('%s: Node 24 on ARM64, traced, sized, logged', (name) => {
-      const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, name)] as Resource;
-      expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
-        Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
-        MemorySize: SIZING[name].memorySize,
-        Timeout: SIZING[name].timeout.toSeconds(),
-        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
-      });
-      const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(vars).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: `stempel-${name}`,
-        POWERTOOLS_METRICS_NAMESPACE: 'Stempel',
-        [ENV.settingsParameter]: { Ref: expect.any(String) },
-        [ENV.corsOrigins]: '',
-      });
-      for (const def of [...tables, ...buckets])
-        expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
-      expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
-      expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
-      expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations', 'verifier'].includes(name));
-      expect(vars[ENV.cursorKeyId]).toEqual(
-        ['users', 'notarizations'].includes(name)
-          ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
-          : undefined,
-      );
-    });
+    it.each([...ALL_FUNCTIONS, 'tsa-certificate'] as const)(
+      '%s: Node 24 on ARM64, traced, sized, logged',
+      (name) => {
+        const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, name)] as Resource;
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          TracingConfig: { Mode: 'Active' },
+          MemorySize: SIZING[name].memorySize,
+          Timeout: SIZING[name].timeout.toSeconds(),
+          LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        });
+        const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(vars).toMatchObject({
+          POWERTOOLS_SERVICE_NAME: `stempel-${name}`,
+          POWERTOOLS_METRICS_NAMESPACE: 'Stempel',
+        });
+        if (name === 'tsa-certificate') {
+          // A deployment-time function: no table, settings or key of the running service.
+          expect(Object.keys(vars).sort()).toEqual([
+            'NODE_OPTIONS',
+            'POWERTOOLS_METRICS_NAMESPACE',
+            'POWERTOOLS_SERVICE_NAME',
+          ]);
+          return;
+        }
+        expect(vars).toMatchObject({
+          [ENV.settingsParameter]: { Ref: expect.any(String) },
+          [ENV.corsOrigins]: '',
+        });
+        for (const def of [...tables, ...buckets])
+          expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
+        expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
+        expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
+        expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations', 'verifier'].includes(name));
+        expect(vars[ENV.cursorKeyId]).toEqual(
+          ['users', 'notarizations'].includes(name)
+            ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
+            : undefined,
+        );
+        if (name === 'tsa') {
+          expect(vars[ENV.tsaKeyId]).toEqual({
+            Ref: expect.stringMatching(/^DataTsaSigningKey[0-9A-F]{8}$/),
+          });
+          expect(vars[ENV.tsaKeyAlgorithm]).toBe('ES256');
+          expect(vars[ENV.tsaChainParameter]).toEqual({
+            Ref: expect.stringMatching(/^TsaCertificatesChain/),
+          });
+        } else {
+          for (const v of [ENV.tsaKeyId, ENV.tsaKeyAlgorithm, ENV.tsaChainParameter])
+            expect(vars[v], `${name} ${v}`).toBeUndefined();
+        }
+      },
+    );
 
     it('gives the password-hashing functions at least 512 MB (scrypt N=2^17, r=8 needs 128 MiB)', () => {
       expect(SIZING.auth.memorySize).toBeGreaterThanOrEqual(512);
@@ -113,8 +141,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
 
     it('keeps every log group for the stage retention', () => {
       const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
-      // + access logs of the API and of the tiles API, WAF logs and the deployment trigger's provider
-      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 4);
+      // + access logs of the API and of the binary API, WAF logs, the deployment trigger's provider,
+      // and the TSA chain's issuer and Provider framework relay
+      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 6);
       for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
     });
 
@@ -295,6 +324,25 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'ssm:GetParameter',
       ],
       public: ['dynamodb:DescribeTable', 's3:ListBucket', 'ssm:GetParameter'],
+      tsa: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
+        'kms:Sign',
+        'ssm:GetParameter',
+      ],
+      anchor: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
+        // Its failure queue (the function's dead-letter queue).
+        'sqs:SendMessage',
+        'ssm:GetParameter',
+      ],
       integrator: [
         'dynamodb:BatchGetItem',
         'dynamodb:DescribeStream',
@@ -364,6 +412,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(queried('notarizations')).toContain('"/index/byOwner"');
       expect(queried('notarizations')).toContain('"/index/byPending"');
       expect(queried('integrator')).toContain('"/index/byPending"');
+      expect(queried('tsa')).toContain('"/index/byPending"');
       for (const name of ALL_FUNCTIONS)
         expect(JSON.stringify(statementsOf(template, name))).not.toContain('index/*');
     });
@@ -420,10 +469,13 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         IdentitySource: 'method.request.header.Authorization',
         AuthorizerResultTtlInSeconds: 0,
       });
-      const authorizer = only(template, 'AWS::ApiGateway::Authorizer');
-      expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
-        functionId(template, 'authorizer'),
-      );
+      // One per API (main and binary), both the authorizer function.
+      const authorizers = Object.values(resourcesOf(template, 'AWS::ApiGateway::Authorizer'));
+      expect(authorizers).toHaveLength(2);
+      for (const authorizer of authorizers)
+        expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+          functionId(template, 'authorizer'),
+        );
     });
 
     it('validates every request body against a model generated from its zod schema', () => {
@@ -557,26 +609,341 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     });
   });
 
-  describe('tiles API', () => {
-    it('serves only the public tlog-tiles GETs, every media type binary, without an authorizer', () => {
+  describe('binary API (tlog-tiles and RFC 3161)', () => {
+    const apiIds = () => {
+      const apis = Object.entries(resourcesOf(template, 'AWS::ApiGateway::RestApi'));
+      const binary = apis.find(([, a]) => a.Properties.BinaryMediaTypes !== undefined);
+      const main = apis.find(([, a]) => a.Properties.BinaryMediaTypes === undefined);
+      if (!binary || !main) throw new Error('expected the main and the binary API');
+      return { binary: binary[0], main: main[0] };
+    };
+    const methodsOf = (apiId: string) =>
+      Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter(
+        (m) => JSON.stringify(m.Properties.RestApiId) === JSON.stringify({ Ref: apiId }),
+      );
+
+    it('keeps the tiles API name (and URL), every media type binary', () => {
       const apis = Object.values(resourcesOf(template, 'AWS::ApiGateway::RestApi'));
-      const tilesApi = apis.find((a) => a.Properties.BinaryMediaTypes !== undefined);
-      expect(tilesApi?.Properties).toMatchObject({
+      const binaryApi = apis.find((a) => a.Properties.BinaryMediaTypes !== undefined);
+      expect(binaryApi?.Properties).toMatchObject({
         BinaryMediaTypes: ['*/*'],
         Name: 'stempel-dev-log-tiles',
       });
+      expect(binaryApi?.Properties.Description).toMatch(/tlog-tiles and RFC 3161/);
+      expect(apiIds().binary).toMatch(/^TilesApi/);
       // The main API keeps text bodies, so its JSON validation and CORS preflight mocks keep working.
       expect(apis.filter((a) => a.Properties.BinaryMediaTypes !== undefined)).toHaveLength(1);
-      template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
-      const tileMethods = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter(
-        (m) => m.Properties.OperationName === 'tile',
+    });
+
+    it('serves exactly the binary routes: the public tlog-tiles GETs and the RFC 3161 routes', () => {
+      const { binary } = apiIds();
+      const served = methodsOf(binary)
+        .map((m) => m.Properties.OperationName)
+        .sort();
+      const expected = routeList()
+        .filter(([, r]) => r.binary !== undefined)
+        .map(([operationId]) => operationId)
+        .sort();
+      expect(served).toEqual(expected);
+      expect(served).toEqual(expect.arrayContaining(['tile', 'checkpoint', 'timestamp', 'getTimestamp']));
+    });
+
+    it('has a TOKEN authorizer of its own on POST /v1/tsa and GET /v1/notarizations/{id}/timestamp', () => {
+      const { binary } = apiIds();
+      const authorizers = Object.entries(resourcesOf(template, 'AWS::ApiGateway::Authorizer'));
+      expect(authorizers).toHaveLength(2); // one per API, both the same function
+      const own = authorizers.filter(
+        ([, a]) => JSON.stringify(a.Properties.RestApiId) === JSON.stringify({ Ref: binary }),
       );
-      expect(tileMethods).toHaveLength(1);
-      expect(tileMethods[0]?.Properties).toMatchObject({
+      expect(own).toHaveLength(1);
+      const [authorizerId] = own[0] as [string, Resource];
+      const methods = methodsOf(binary);
+      const post = methods.find((m) => m.Properties.OperationName === 'timestamp');
+      expect(post?.Properties).toMatchObject({
+        HttpMethod: 'POST',
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+        Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+      });
+      expect(JSON.stringify(post?.Properties.Integration)).toContain(functionId(template, 'tsa'));
+      expect(methods.find((m) => m.Properties.OperationName === 'getTimestamp')?.Properties).toMatchObject({
+        HttpMethod: 'GET',
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+        RequestParameters: { 'method.request.path.id': true },
+      });
+      const tile = methods.find((m) => m.Properties.OperationName === 'tile');
+      expect(tile?.Properties).toMatchObject({
         HttpMethod: 'GET',
         AuthorizationType: 'NONE',
         RequestParameters: { 'method.request.path.path': true },
       });
+      // API Gateway may invoke the authorizer for this API.
+      const permissions = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).filter(
+        (p) =>
+          JSON.stringify(p.Properties.FunctionName).includes(functionId(template, 'authorizer')) &&
+          JSON.stringify(p.Properties.SourceArn).includes(binary),
+      );
+      expect(permissions).toHaveLength(1);
+    });
+
+    it('serves the TSA certificates (public) on the main API', () => {
+      const { main } = apiIds();
+      const certificates = methodsOf(main).find((m) => m.Properties.OperationName === 'tsaCertificates');
+      expect(certificates?.Properties).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
+    });
+  });
+
+  describe('RFC 3161 time-stamp authority', () => {
+    const keyIdsOf = (spec: string) =>
+      Object.entries(resourcesOf(template, 'AWS::KMS::Key'))
+        .filter(([, k]) => k.Properties.KeySpec === spec)
+        .map(([id]) => id);
+
+    it('signs tokens with a retained ECDSA P-256 KMS key, certified by a retained P-384 CA key', () => {
+      const [tsaKey] = keyIdsOf('ECC_NIST_P256') as [string];
+      const [caKey] = keyIdsOf('ECC_NIST_P384') as [string];
+      expect(keyIdsOf('ECC_NIST_P256')).toEqual([expect.stringMatching(/^DataTsaSigningKey/)]);
+      expect(keyIdsOf('ECC_NIST_P384')).toEqual([expect.stringMatching(/^DataTsaCaKey/)]);
+      for (const id of [tsaKey, caKey]) {
+        const key = resourcesOf(template, 'AWS::KMS::Key')[id] as Resource;
+        expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
+        expect(key.DeletionPolicy).toBe('Retain');
+        expect(key.UpdateReplacePolicy).toBe('Retain');
+      }
+    });
+
+    it('lets the tsa role kms:Sign with the TSA key only, and no other role sign with it', () => {
+      const [tsaKey] = keyIdsOf('ECC_NIST_P256') as [string];
+      const signing = statementsOf(template, 'tsa').filter((st) => actionsOf([st]).includes('kms:Sign'));
+      expect(signing).toEqual([
+        { Effect: 'Allow', Action: 'kms:Sign', Resource: { 'Fn::GetAtt': [tsaKey, 'Arn'] } },
+      ]);
+      // Its only KMS use besides the table key through DynamoDB.
+      const kmsResources = statementsOf(template, 'tsa')
+        .filter((st) => actionsOf([st]).some((a) => a.startsWith('kms:')))
+        .map((st) => JSON.stringify(st.Resource));
+      expect(kmsResources.filter((r) => !r.includes('DataDataKey'))).toEqual([
+        JSON.stringify({ 'Fn::GetAtt': [tsaKey, 'Arn'] }),
+      ]);
+      for (const name of ALL_FUNCTIONS.filter((n) => n !== 'tsa'))
+        expect(JSON.stringify(statementsOf(template, name)), name).not.toContain(tsaKey);
+    });
+
+    it('reads its chain from the parameter the custom resource fills, and the settings', () => {
+      const parameters = Object.entries(resourcesOf(template, 'AWS::SSM::Parameter'));
+      const chain = parameters.find(([, p]) => p.Properties.Name === '/stempel/dev/tsa-certificates');
+      expect(chain).toBeDefined();
+      const [chainId, parameter] = chain as [string, Resource];
+      expect(parameter.Properties).toMatchObject({ Type: 'String', Tier: 'Standard' });
+      const [issued] = Object.entries(resourcesOf(template, 'Custom::StempelTsaCertificateChain'));
+      expect(issued).toBeDefined();
+      const [issuedId, resource] = issued as [string, Resource];
+      expect(parameter.Properties.Value).toEqual({ 'Fn::GetAtt': [issuedId, 'ChainPem'] });
+      expect(resource.Properties).toMatchObject({
+        CaKeyId: { Ref: expect.stringMatching(/^DataTsaCaKey/) },
+        TsaKeyId: { Ref: expect.stringMatching(/^DataTsaSigningKey/) },
+        CaName: 'Stempel dev TSA CA',
+        TsaName: 'Stempel dev TSA',
+        CaValidityDays: String(20 * 365),
+        TsaValidityDays: String(10 * 365),
+      });
+      const parameterReads = statementsOf(template, 'tsa').filter((st) => st.Action === 'ssm:GetParameter');
+      expect(parameterReads.map((st) => JSON.stringify(st.Resource))).toEqual(
+        expect.arrayContaining([expect.stringContaining(chainId)]),
+      );
+      expect(parameterReads).toHaveLength(2); // the chain and the settings
+    });
+
+    it('issues the chain with a function that may only read both public keys and sign with the CA key', () => {
+      const [tsaKey] = keyIdsOf('ECC_NIST_P256') as [string];
+      const [caKey] = keyIdsOf('ECC_NIST_P384') as [string];
+      const kms = statementsOf(template, 'tsa-certificate').filter((st) =>
+        actionsOf([st]).some((a) => a.startsWith('kms:')),
+      );
+      expect(kms).toEqual([
+        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [tsaKey, 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: ['kms:GetPublicKey', 'kms:Sign'],
+          Resource: { 'Fn::GetAtt': [caKey, 'Arn'] },
+        },
+      ]);
+      expect(actionsOf(statementsOf(template, 'tsa-certificate'))).toEqual(
+        [
+          'kms:GetPublicKey',
+          'kms:Sign',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ].sort(),
+      );
+      // The custom resource runs through the Provider framework, whose relay may invoke only the issuer.
+      const [, issued] = Object.entries(resourcesOf(template, 'Custom::StempelTsaCertificateChain'))[0] as [
+        string,
+        Resource,
+      ];
+      const relayId = (issued.Properties.ServiceToken as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const relay = resourcesOf(template, 'AWS::Lambda::Function')[relayId] as Resource;
+      expect(relay.Properties.MemorySize).toBe(256);
+      const relayRole = (relay.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      expect(
+        resourcesOf(template, 'AWS::IAM::Role')[relayRole]?.Properties.ManagedPolicyArns,
+      ).toBeUndefined();
+      const relayStatements = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+        .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === relayRole))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+      expect(actionsOf(relayStatements)).toEqual([
+        'lambda:GetFunction',
+        'lambda:InvokeFunction',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+      expect(JSON.stringify(relayStatements)).toContain(functionId(template, 'tsa-certificate'));
+      const logGroupId = (relay.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    });
+  });
+
+  describe('anchor function', () => {
+    it('runs every 5 minutes, retried twice, failures to its own queue', () => {
+      const anchor = functionId(template, 'anchor');
+      const rules = Object.values(resourcesOf(template, 'AWS::Events::Rule')).filter((r) =>
+        JSON.stringify(r.Properties.Targets).includes(`"${anchor}"`),
+      );
+      expect(rules).toHaveLength(1);
+      const [rule] = rules as [Resource];
+      expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+      const [target] = rule.Properties.Targets as [Record<string, unknown>];
+      const fn = resourcesOf(template, 'AWS::Lambda::Function')[anchor] as Resource;
+      const queueArn = (fn.Properties.DeadLetterConfig as { TargetArn: { 'Fn::GetAtt': [string, string] } })
+        .TargetArn;
+      expect(queueArn['Fn::GetAtt'][0]).toMatch(/^AnchorFailures[0-9A-F]{8}$/);
+      expect(target).toMatchObject({
+        Arn: { 'Fn::GetAtt': [anchor, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: queueArn },
+      });
+      // Lambda's own retries of the asynchronous invocation: its default, two.
+      expect(
+        Object.values(resourcesOf(template, 'AWS::Lambda::EventInvokeConfig')).filter((c) =>
+          JSON.stringify(c.Properties).includes(anchor),
+        ),
+      ).toEqual([]);
+      const queue = resourcesOf(template, 'AWS::SQS::Queue')[queueArn['Fn::GetAtt'][0]] as Resource;
+      expect(queue.Properties).toEqual({ MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+      // On the internet, not in a VPC: the external TSAs are HTTPS endpoints.
+      expect(fn.Properties.VpcConfig).toBeUndefined();
+    });
+
+    it('reads the log head and reads and writes anchors, nothing else of the data', () => {
+      const statements = statementsOf(template, 'anchor');
+      const onTable = (id: string) =>
+        actionsOf(statements.filter((st) => JSON.stringify(st.Resource).includes(`"Data${id}`)));
+      expect(onTable('Log')).toEqual(['dynamodb:GetItem']);
+      expect(onTable('Anchors')).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
+      for (const id of ['Identity', 'Notarizations', 'Files']) expect(onTable(id), id).toEqual([]);
+    });
+
+    it('lets the notarizations function read anchors (receipts) and no other function besides anchor', () => {
+      const onAnchors = (name: string) =>
+        actionsOf(
+          statementsOf(template, name).filter((st) => JSON.stringify(st.Resource).includes('"DataAnchors')),
+        );
+      expect(onAnchors('notarizations')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      for (const name of ALL_FUNCTIONS.filter((n) => !['notarizations', 'anchor', 'public'].includes(n)))
+        expect(onAnchors(name), name).toEqual([]);
+    });
+  });
+
+  describe('alarms', () => {
+    const alarm = (name: string) => {
+      const found = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).find(
+        (a) => a.Properties.AlarmName === `stempel-dev-${name}`,
+      );
+      if (!found) throw new Error(`no alarm ${name}`);
+      return found;
+    };
+    const topicId = () => Object.keys(resourcesOf(template, 'AWS::SNS::Topic'))[0] as string;
+
+    it('notifies an SNS topic encrypted with its own rotating key, TLS only, no subscribers by default', () => {
+      const topic = only(template, 'AWS::SNS::Topic');
+      const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const key = resourcesOf(template, 'AWS::KMS::Key')[keyId] as Resource;
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      // CloudWatch must be able to encrypt for the topic (the AWS managed SNS key would not let it).
+      expect(JSON.stringify(key.Properties.KeyPolicy)).toContain('cloudwatch.amazonaws.com');
+      const policy = only(template, 'AWS::SNS::TopicPolicy');
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('subscribes the stage config alarm emails', () => {
+      const { template: withEmails } = synthStempel({ alarmEmails: 'ops@example.com, oncall@example.com' });
+      const subscriptions = Object.values(resourcesOf(withEmails, 'AWS::SNS::Subscription'));
+      expect(subscriptions.map((s) => s.Properties.Endpoint).sort()).toEqual([
+        'oncall@example.com',
+        'ops@example.com',
+      ]);
+      for (const s of subscriptions) expect(s.Properties.Protocol).toBe('email');
+    }, 120_000);
+
+    it('alarms on external TSA failures in 2 of 3 five-minute periods', () => {
+      expect(alarm('AnchorFailures').Properties).toMatchObject({
+        Namespace: 'Stempel',
+        MetricName: 'AnchorFailures',
+        Dimensions: [{ Name: 'service', Value: 'stempel-anchor' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('alarms on any quarantined entry', () => {
+      expect(alarm('EntriesQuarantined').Properties).toMatchObject({
+        Namespace: 'Stempel',
+        MetricName: 'EntriesQuarantined',
+        Dimensions: [{ Name: 'service', Value: 'stempel-integrator' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it("alarms on anything in the anchor function's failure queue", () => {
+      const properties = alarm('AnchorRunsFailed').Properties;
+      expect(properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(JSON.stringify(properties.Dimensions)).toMatch(/AnchorFailures[0-9A-F]{8}/);
+    });
+
+    it('sends ALARM and OK to the topic from every alarm', () => {
+      const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+      expect(alarms).toHaveLength(3);
+      for (const a of alarms) {
+        expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
+        expect(a.Properties.OKActions).toEqual([{ Ref: topicId() }]);
+        expect(a.Properties.AlarmDescription).toEqual(expect.any(String));
+      }
     });
   });
 
@@ -685,7 +1052,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     });
 
     it('stores valid settings JSON in /stempel/dev/settings', () => {
-      const parameter = only(template, 'AWS::SSM::Parameter');
+      const parameter = Object.values(resourcesOf(template, 'AWS::SSM::Parameter')).find(
+        (p) => p.Properties.Name === '/stempel/dev/settings',
+      ) as Resource;
       expect(parameter.Properties).toMatchObject({ Name: '/stempel/dev/settings', Type: 'String' });
       const settings = JSON.parse(parameter.Properties.Value as string);
       expect(settingsSchema.parse(settings)).toEqual(settings);
@@ -698,10 +1067,23 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     expect(annotations.findError('*', Match.anyValue())).toEqual([]);
   });
 
-  it('outputs the API URL and the key ids', () => {
-    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+  it('outputs the API URLs, the key ids, the TSA chain parameter and the alarm topic', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['ApiUrl', 'DataKeyId', 'TokenSigningKeyId', 'LogSigningKeyId', 'CursorKeyId']),
+      expect.arrayContaining([
+        'ApiUrl',
+        'BinaryApiUrl',
+        'LogTilesPrefix',
+        'DataKeyId',
+        'TokenSigningKeyId',
+        'LogSigningKeyId',
+        'CursorKeyId',
+        'TsaSigningKeyId',
+        'TsaCaKeyId',
+        'TsaCertificatesParameterName',
+        'AlarmTopicArn',
+      ]),
     );
+    expect(JSON.stringify(outputs.BinaryApiUrl?.Value)).toMatch(/TilesApi/);
   });
 });

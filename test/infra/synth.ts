@@ -1,9 +1,11 @@
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { applyNagPacks } from '../../lib/nag';
 import { stageConfig } from '../../lib/stage-config';
 import { StempelStack } from '../../lib/stempel-stack';
+import { certificatesPem, issueTsaChainSync } from '../../shared/core/certificates';
 
 export interface Synthesized {
   readonly app: App;
@@ -16,15 +18,27 @@ export interface SynthOptions {
   readonly corsOrigins?: string;
   /** Bundle the functions with esbuild (slow); otherwise CDK skips bundling and uses a placeholder asset. */
   readonly bundle?: boolean;
+  /** Comma-separated alarm email addresses. */
+  readonly alarmEmails?: string;
+  /** An imported TSA chain (PEM): no CA of the stack's own then. */
+  readonly tsaCertificateChainPem?: string;
 }
 
 /**
  * Builds the app the way bin/app.ts does (nag packs registered, so an
  * unacknowledged cdk-nag error already fails this synth) and synthesizes it.
  */
-export function synthStempel({ stage = 'dev', corsOrigins, bundle = false }: SynthOptions = {}): Synthesized {
+export function synthStempel({
+  stage = 'dev',
+  corsOrigins,
+  bundle = false,
+  alarmEmails,
+  tsaCertificateChainPem,
+}: SynthOptions = {}): Synthesized {
   const app = new App({ context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new StempelStack(app, `Stempel-${stage}`, { config: stageConfig(stage, { corsOrigins }) });
+  const stack = new StempelStack(app, `Stempel-${stage}`, {
+    config: stageConfig(stage, { corsOrigins, alarmEmails, tsaCertificateChainPem }),
+  });
   applyNagPacks(app);
   return { app, stack, template: Template.fromStack(stack) };
 }
@@ -103,4 +117,27 @@ export function referencesOf(resource: unknown): Set<string> {
   };
   walk(resource);
   return found;
+}
+
+/**
+ * A TSA chain (TSA certificate, then CA) as an operator's own CA would hand
+ * it over, for `tsaCertificateChainPem`. Its TSA key is not the stack's (that
+ * exists only once deployed), which the stack cannot tell at synth.
+ */
+export function importedChainPem(): string {
+  const ca = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const tsa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = (key: KeyObject) => new Uint8Array(key.export({ format: 'der', type: 'spki' }));
+  return certificatesPem(
+    issueTsaChainSync({
+      caName: 'Example Corp TSA CA',
+      tsaName: 'Example Corp TSA for Stempel',
+      caPublicKey: spki(ca.publicKey),
+      tsaPublicKey: spki(tsa.publicKey),
+      signWithCa: (tbs) => new Uint8Array(sign('sha384', tbs, ca.privateKey)),
+      now: new Date(),
+      caValidityDays: 3650,
+      tsaValidityDays: 365,
+    }),
+  );
 }
