@@ -1,6 +1,6 @@
 import { constants, createHash, type KeyObject, verify } from 'node:crypto';
 import {
-  Attribute,
+  type Attribute,
   ContentInfo,
   id_contentType,
   id_messageDigest,
@@ -8,21 +8,11 @@ import {
   SignedData,
   type SignerInfo,
 } from '@peculiar/asn1-cms';
-import {
-  AsnArray,
-  AsnConvert,
-  AsnIntegerArrayBufferConverter,
-  AsnProp,
-  AsnPropTypes,
-  AsnType,
-  AsnTypeTypes,
-  OctetString,
-} from '@peculiar/asn1-schema';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { id_ct_tstInfo, TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp';
 import {
   AlgorithmIdentifier,
   ExtendedKeyUsage,
-  GeneralNames,
   id_ce_extKeyUsage,
   id_ce_subjectKeyIdentifier,
   id_kp_timeStamping,
@@ -30,6 +20,13 @@ import {
   SubjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
 import { ObjectIdentifier } from 'asn1js';
+import {
+  type IssuerSerial,
+  RsaSsaPssParams,
+  SignedAttributesSet,
+  SigningCertificate,
+  SigningCertificateV2,
+} from './cms-types';
 import { oidInSequence } from './der-oid';
 import { integerToBigInt } from './tsa';
 import {
@@ -559,82 +556,6 @@ function checkTimeStampingUsage(certificate: ParsedCertificate): void {
     );
   }
 }
-
-// --- ASN.1 types asn1-cms/asn1-tsp do not have (RFC 2634, RFC 5035, RFC 4055). The
-// decorators are applied as plain calls: this project does not compile with experimentalDecorators.
-
-/** IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber } */
-class IssuerSerial {
-  issuer = new GeneralNames();
-  serialNumber = new ArrayBuffer(0);
-}
-AsnType({ type: AsnTypeTypes.Sequence })(IssuerSerial);
-AsnProp({ type: GeneralNames })(IssuerSerial.prototype, 'issuer');
-AsnProp({ type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter })(
-  IssuerSerial.prototype,
-  'serialNumber',
-);
-
-/** ESSCertID ::= SEQUENCE { certHash OCTET STRING (SHA-1), issuerSerial IssuerSerial OPTIONAL } */
-class EssCertId {
-  certHash = new OctetString();
-  issuerSerial?: IssuerSerial;
-}
-AsnType({ type: AsnTypeTypes.Sequence })(EssCertId);
-AsnProp({ type: OctetString })(EssCertId.prototype, 'certHash');
-AsnProp({ type: IssuerSerial, optional: true })(EssCertId.prototype, 'issuerSerial');
-
-/** ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash OCTET STRING, issuerSerial OPTIONAL } */
-class EssCertIdV2 {
-  hashAlgorithm?: AlgorithmIdentifier;
-  certHash = new OctetString();
-  issuerSerial?: IssuerSerial;
-}
-AsnType({ type: AsnTypeTypes.Sequence })(EssCertIdV2);
-AsnProp({ type: AlgorithmIdentifier, optional: true })(EssCertIdV2.prototype, 'hashAlgorithm');
-AsnProp({ type: OctetString })(EssCertIdV2.prototype, 'certHash');
-AsnProp({ type: IssuerSerial, optional: true })(EssCertIdV2.prototype, 'issuerSerial');
-
-/** SigningCertificate(V2) ::= SEQUENCE { certs SEQUENCE OF ESSCertID(v2), policies OPTIONAL (ignored) } */
-class SigningCertificate {
-  certs: EssCertId[] = [];
-}
-AsnType({ type: AsnTypeTypes.Sequence })(SigningCertificate);
-AsnProp({ type: EssCertId, repeated: 'sequence' })(SigningCertificate.prototype, 'certs');
-class SigningCertificateV2 {
-  certs: EssCertIdV2[] = [];
-}
-AsnType({ type: AsnTypeTypes.Sequence })(SigningCertificateV2);
-AsnProp({ type: EssCertIdV2, repeated: 'sequence' })(SigningCertificateV2.prototype, 'certs');
-
-/** RSASSA-PSS-params (RFC 4055): the defaults are SHA-1 ones, which pssParameters refuses. */
-class RsaSsaPssParams {
-  hashAlgorithm?: AlgorithmIdentifier;
-  maskGenAlgorithm?: AlgorithmIdentifier;
-  saltLength = 20;
-  trailerField = 1;
-}
-AsnType({ type: AsnTypeTypes.Sequence })(RsaSsaPssParams);
-AsnProp({ type: AlgorithmIdentifier, context: 0, optional: true })(
-  RsaSsaPssParams.prototype,
-  'hashAlgorithm',
-);
-AsnProp({ type: AlgorithmIdentifier, context: 1, optional: true })(
-  RsaSsaPssParams.prototype,
-  'maskGenAlgorithm',
-);
-AsnProp({ type: AsnPropTypes.Integer, context: 2, defaultValue: 20 })(
-  RsaSsaPssParams.prototype,
-  'saltLength',
-);
-AsnProp({ type: AsnPropTypes.Integer, context: 3, defaultValue: 1 })(
-  RsaSsaPssParams.prototype,
-  'trailerField',
-);
-
-/** SignedAttributes as the signature covers them: SET OF Attribute with its universal tag. */
-class SignedAttributesSet extends AsnArray<Attribute> {}
-AsnType({ type: AsnTypeTypes.Set, itemType: Attribute })(SignedAttributesSet);
 
 // --- helpers
 

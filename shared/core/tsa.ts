@@ -18,16 +18,7 @@ import {
   SignerInfo,
   SignerInfos,
 } from '@peculiar/asn1-cms';
-import {
-  AsnArray,
-  AsnConvert,
-  AsnIntegerArrayBufferConverter,
-  AsnProp,
-  AsnPropTypes,
-  AsnType,
-  AsnTypeTypes,
-  OctetString,
-} from '@peculiar/asn1-schema';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   Accuracy,
   id_ct_tstInfo,
@@ -44,6 +35,7 @@ import {
 import { AlgorithmIdentifier, Certificate, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { ObjectIdentifier } from 'asn1js';
 import type { TsaSigner } from '../ports/tsa-signer';
+import { EssCertIdV2, IssuerSerial, SignedAttributesSet, SigningCertificateV2 } from './cms-types';
 import { oidInSequence } from './der-oid';
 
 /**
@@ -409,56 +401,6 @@ export function rejectTimeStamp(failure: PkiFailure, statusString: string = fail
   });
   return new Uint8Array(AsnConvert.serialize(response));
 }
-
-// --- ASN.1 types asn1-tsp/asn1-cms do not have (RFC 5035 / RFC 5816). The
-// decorators are applied as plain calls: this project does not compile with
-// experimentalDecorators.
-
-/** IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber } */
-class IssuerSerial {
-  issuer = new GeneralNames();
-  serialNumber = new ArrayBuffer(0);
-  constructor(params: Partial<IssuerSerial> = {}) {
-    Object.assign(this, params);
-  }
-}
-AsnType({ type: AsnTypeTypes.Sequence })(IssuerSerial);
-AsnProp({ type: GeneralNames })(IssuerSerial.prototype, 'issuer');
-AsnProp({ type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter })(
-  IssuerSerial.prototype,
-  'serialNumber',
-);
-
-/**
- * ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
- *   certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
- */
-class EssCertIdV2 {
-  hashAlgorithm?: AlgorithmIdentifier;
-  certHash = new OctetString();
-  issuerSerial?: IssuerSerial;
-  constructor(params: Partial<EssCertIdV2> = {}) {
-    Object.assign(this, params);
-  }
-}
-AsnType({ type: AsnTypeTypes.Sequence })(EssCertIdV2);
-AsnProp({ type: AlgorithmIdentifier, optional: true })(EssCertIdV2.prototype, 'hashAlgorithm');
-AsnProp({ type: OctetString })(EssCertIdV2.prototype, 'certHash');
-AsnProp({ type: IssuerSerial, optional: true })(EssCertIdV2.prototype, 'issuerSerial');
-
-/** SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies ... OPTIONAL } */
-class SigningCertificateV2 {
-  certs: EssCertIdV2[] = [];
-  constructor(params: Partial<SigningCertificateV2> = {}) {
-    Object.assign(this, params);
-  }
-}
-AsnType({ type: AsnTypeTypes.Sequence })(SigningCertificateV2);
-AsnProp({ type: EssCertIdV2, repeated: 'sequence' })(SigningCertificateV2.prototype, 'certs');
-
-/** SignedAttributes as the signature covers them: SET OF Attribute with its universal tag. */
-class SignedAttributesSet extends AsnArray<Attribute> {}
-AsnType({ type: AsnTypeTypes.Set, itemType: Attribute })(SignedAttributesSet);
 
 // --- helpers
 
