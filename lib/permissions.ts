@@ -155,8 +155,8 @@ export function functionPolicies(
       // Uploads (Put, conditional claims and outcomes with Update) and wrapped owner keys (created with Update).
       dynamo(['GetItem', 'PutItem', 'UpdateItem'], [files.tableArn]),
       readLog,
-      // Receipts are completed with the earliest external anchor that covers their entry.
-      dynamo(['GetItem', 'Query'], [anchors.tableArn]),
+      // Receipts are completed with the earliest external anchor that covers their entry (one Query).
+      dynamo(['Query'], [anchors.tableArn]),
       tableKeyForWriters,
       // Owner keys are wrapped with the data key directly, and only for that purpose.
       allow(['kms:Encrypt', 'kms:Decrypt'], [data.dataKey.keyArn], {
@@ -232,8 +232,9 @@ export function functionPolicies(
     anchor: [
       // The log's head (a consistent GetItem), the checkpoint it anchors.
       dynamo(['GetItem'], [log.tableArn]),
-      // The latest anchor and each TSA's token, added to its checkpoint's item.
-      dynamo(['GetItem', 'Query', 'PutItem', 'UpdateItem'], [anchors.tableArn]),
+      // The latest anchor (a Query), and each TSA's token added to its checkpoint's item, which the
+      // first token creates (UpdateItem with if_not_exists; see shared/adapters/dynamo-anchor-store.ts).
+      dynamo(['Query', 'UpdateItem'], [anchors.tableArn]),
       tableKeyForWriters,
       // The external TSAs are in the settings; they are called over HTTPS, which needs no permission.
       readSettings,

@@ -335,7 +335,6 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       ],
       anchor: [
         'dynamodb:GetItem',
-        'dynamodb:PutItem',
         'dynamodb:Query',
         'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
@@ -842,12 +841,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       const onTable = (id: string) =>
         actionsOf(statements.filter((st) => JSON.stringify(st.Resource).includes(`"Data${id}`)));
       expect(onTable('Log')).toEqual(['dynamodb:GetItem']);
-      expect(onTable('Anchors')).toEqual([
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-      ]);
+      expect(onTable('Anchors')).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
       for (const id of ['Identity', 'Notarizations', 'Files']) expect(onTable(id), id).toEqual([]);
     });
 
@@ -856,7 +850,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         actionsOf(
           statementsOf(template, name).filter((st) => JSON.stringify(st.Resource).includes('"DataAnchors')),
         );
-      expect(onAnchors('notarizations')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      expect(onAnchors('notarizations')).toEqual(['dynamodb:Query']);
       for (const name of ALL_FUNCTIONS.filter((n) => !['notarizations', 'anchor', 'public'].includes(n)))
         expect(onAnchors(name), name).toEqual([]);
     });
