@@ -49,7 +49,7 @@ export function openApiDocument(): JsonObject {
       };
     }
     if (route.body || route.query || route.params) responses['400'] = problemResponse('Invalid request');
-    if (route.body) responses['413'] = problemResponse('Request body too large');
+    if (route.body || route.rawBody) responses['413'] = problemResponse('Request body too large');
     if (route.access !== 'public') {
       responses['401'] = problemResponse('Missing, invalid or expired access token');
       responses['403'] = problemResponse('Not allowed for your roles, or password change required');
@@ -72,7 +72,16 @@ export function openApiDocument(): JsonObject {
               content: { 'application/json': { schema: schemaOf(route.body, 'input') } },
             },
           }
-        : {}),
+        : route.rawBody
+          ? {
+              requestBody: {
+                required: true,
+                content: {
+                  [route.rawBody.contentType]: { schema: { type: 'string', contentEncoding: 'binary' } },
+                },
+              },
+            }
+          : {}),
       responses,
     };
   }

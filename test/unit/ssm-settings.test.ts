@@ -34,6 +34,12 @@ describe('settings from SSM Parameter Store', () => {
       multipartThresholdBytes: 100 * 2 ** 20,
       uploadExpirySeconds: 3600,
       downloadUrlSeconds: 300,
+      maxSealDelaySeconds: 86_400,
+      maxClockSkewSeconds: 5,
+      tsaPolicyOid: '2.25.166997583374799921756625760470347785849',
+      tsaAccuracyMillis: 1000,
+      externalTsas: [],
+      anchorIntervalSeconds: 600,
     });
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toMatchObject({
       Name: '/stempel/test/settings-a',
