@@ -111,8 +111,12 @@ export class Notary {
   }
 }
 
-/** A notarization as the API shows it: where its file is stored stays inside. */
+/** A notarization as the API shows it: where its file is stored, and a token's bytes, stay inside. */
 export function notarizationView(notarization: Notarization) {
-  const { file, ...rest } = notarization;
-  return file ? { ...rest, file: { size: file.size, contentType: file.contentType } } : rest;
+  const { file, timestamp, ...rest } = notarization;
+  return {
+    ...rest,
+    ...(file ? { file: { size: file.size, contentType: file.contentType } } : {}),
+    ...(timestamp ? { timestamp: { serial: timestamp.serial } } : {}),
+  };
 }

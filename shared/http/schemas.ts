@@ -238,13 +238,22 @@ export const notarization = z.object({
   id: z.uuid(),
   sha256: z.string(),
   receivedAt: z.iso.datetime(),
-  status: z.enum(['pending', 'sealed']),
+  status: meta(z.enum(['pending', 'sealed', 'quarantined']), {
+    description: '`quarantined`: never sealed, its recorded time was out of range (see `quarantine`)',
+  }),
   owner: z.string(),
   name: z.optional(z.string()),
   metadata: z.optional(z.record(z.string(), z.string())),
   file: z.optional(z.object({ size: integer(), contentType: z.string() })),
   logIndex: z.optional(integer()),
   sealedAt: z.optional(z.iso.datetime()),
+  quarantine: z.optional(z.object({ reason: z.string(), at: z.iso.datetime() })),
+  timestamp: meta(z.optional(z.object({ serial: z.string() })), {
+    description: "On the log entry of an RFC 3161 token: `sha256` is the token's, `receivedAt` its genTime",
+  }),
+  timestampId: meta(z.optional(z.uuid()), {
+    description: "The log entry of this document's RFC 3161 token, once GET …/timestamp issued one",
+  }),
 });
 
 export const receiptResponse = meta(receiptSchema, {

@@ -121,6 +121,10 @@ describe('RFC 3161 time stamps, checked with openssl', () => {
     const tokenSha256 = createHash('sha256').update(token).digest('hex');
 
     const receipt = await sealedReceipt(uploader.token, entryId as string);
+    // The entry as the API shows it: the serial number, not the token's bytes.
+    const shown = await call('GET', `/v1/notarizations/${entryId}`, { token: uploader.token });
+    expect(shown.body).toMatchObject({ sha256: tokenSha256, status: 'sealed', timestamp: {} });
+    expect(Object.keys(shown.body.timestamp)).toEqual(['serial']);
     const verified = verifyReceipt(tokenSha256, receipt, verifierKey);
     const entry = verified.entry as { type?: string; serial?: string; receivedAt: string; owner: string };
     expect(entry.type).toBe('timestamp');
