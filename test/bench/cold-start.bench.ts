@@ -20,9 +20,12 @@ const FUNCTIONS = [
   'users',
   'notarizations',
   'log',
+  'tsa',
   'public',
   'integrator',
   'verifier',
+  'anchor',
+  'tsa-certificate',
 ] as const;
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
 const out = mkdtempSync(join(tmpdir(), 'stempel-bundles-'));
