@@ -235,20 +235,8 @@ export async function issueTimeStamp(options: IssueTimeStampOptions): Promise<Is
   if (!signature) throw new Error(`unsupported TSA signature algorithm ${String(signer.algorithm)}`);
   const digest = HASHES[signature.hash];
 
-  const chain = await signer.certificateChain();
-  const tsaCertificateDer = chain[0];
-  if (!tsaCertificateDer) throw new Error('the TSA signer has no certificate');
-  const certificates = chain.map((der) => {
-    const certificate = AsnConvert.parse(new Uint8Array(der), Certificate);
-    // The token carries the re-encoded certificate; it must be the very bytes the CA signed.
-    if (!equalBytes(new Uint8Array(AsnConvert.serialize(certificate)), der)) {
-      throw new Error('a TSA certificate does not survive re-encoding');
-    }
-    return certificate;
-  });
-  const tsaCertificate = certificates[0] as Certificate;
-  const { issuer, serialNumber: certificateSerial } = tsaCertificate.tbsCertificate;
-
+  const { certificates, issuer, certificateSerial, signingCertificateDer, tsaKey } =
+    await prepareChain(signer);
   const tstInfoAccuracy = toAccuracy(accuracy);
   const tstInfo = new TSTInfo({
     policy: policyOid,
@@ -260,34 +248,17 @@ export async function issueTimeStamp(options: IssueTimeStampOptions): Promise<Is
   });
   const tstInfoDer = new Uint8Array(AsnConvert.serialize(tstInfo));
 
-  const signingCertificate = new SigningCertificateV2({
-    certs: [
-      new EssCertIdV2({
-        // hashAlgorithm left out: its DEFAULT is SHA-256.
-        certHash: new OctetString(hash('SHA-256', tsaCertificateDer)),
-        issuerSerial: new IssuerSerial({
-          issuer: new GeneralNames([new GeneralName({ directoryName: issuer })]),
-          serialNumber: certificateSerial,
-        }),
-      }),
-    ],
-  });
   // DER orders a SET OF by the encodings of its elements; the signature covers that order.
   const signedAttributes = [
     attribute(id_contentType, new ObjectIdentifier({ value: id_ct_tstInfo }).toBER()),
     attribute(id_messageDigest, AsnConvert.serialize(new OctetString(hash(signature.hash, tstInfoDer)))),
-    attribute(ID_AA_SIGNING_CERTIFICATE_V2, AsnConvert.serialize(signingCertificate)),
+    attribute(ID_AA_SIGNING_CERTIFICATE_V2, toArrayBuffer(signingCertificateDer)),
   ]
     .map((a) => ({ a, der: new Uint8Array(AsnConvert.serialize(a)) }))
     .sort((x, y) => Buffer.compare(x.der, y.der))
     .map(({ a }) => a);
   const signedAttributesDer = new Uint8Array(AsnConvert.serialize(new SignedAttributesSet(signedAttributes)));
   const signatureValue = await signer.sign(signedAttributesDer);
-  const tsaKey = createPublicKey({
-    key: Buffer.from(AsnConvert.serialize(tsaCertificate.tbsCertificate.subjectPublicKeyInfo)),
-    format: 'der',
-    type: 'spki',
-  });
   if (!verify(digest.node, signedAttributesDer, { key: tsaKey, dsaEncoding: 'der' }, signatureValue)) {
     throw new Error('the TSA signature does not verify with the TSA certificate');
   }
@@ -385,6 +356,70 @@ export function timeStampRequest(options: {
       certReq,
     },
   };
+}
+
+interface PreparedChain {
+  readonly chain: readonly Uint8Array[];
+  readonly certificates: readonly Certificate[];
+  readonly issuer: Certificate['tbsCertificate']['issuer'];
+  readonly certificateSerial: ArrayBuffer;
+  /** The signingCertificateV2 attribute value (RFC 5816): ESSCertIDv2 of the TSA certificate. */
+  readonly signingCertificateDer: Uint8Array;
+  readonly tsaKey: ReturnType<typeof createPublicKey>;
+}
+
+/** Per signer, the chain as last seen, parsed: parsing certificates costs more than the signature. */
+const preparedChains = new WeakMap<TsaSigner, PreparedChain>();
+
+async function prepareChain(signer: TsaSigner): Promise<PreparedChain> {
+  const chain = await signer.certificateChain();
+  const cached = preparedChains.get(signer);
+  if (
+    cached?.chain.length === chain.length &&
+    cached.chain.every((der, i) => equalBytes(der, chain[i] as Uint8Array))
+  )
+    return cached;
+  const tsaCertificateDer = chain[0];
+  if (!tsaCertificateDer) throw new Error('the TSA signer has no certificate');
+  const certificates = chain.map((der) => {
+    const certificate = AsnConvert.parse(new Uint8Array(der), Certificate);
+    // The token carries the re-encoded certificate; it must be the very bytes the CA signed.
+    if (!equalBytes(new Uint8Array(AsnConvert.serialize(certificate)), der)) {
+      throw new Error('a TSA certificate does not survive re-encoding');
+    }
+    return certificate;
+  });
+  const {
+    issuer,
+    serialNumber: certificateSerial,
+    subjectPublicKeyInfo,
+  } = (certificates[0] as Certificate).tbsCertificate;
+  const signingCertificate = new SigningCertificateV2({
+    certs: [
+      new EssCertIdV2({
+        // hashAlgorithm left out: its DEFAULT is SHA-256.
+        certHash: new OctetString(hash('SHA-256', tsaCertificateDer)),
+        issuerSerial: new IssuerSerial({
+          issuer: new GeneralNames([new GeneralName({ directoryName: issuer })]),
+          serialNumber: certificateSerial,
+        }),
+      }),
+    ],
+  });
+  const prepared: PreparedChain = {
+    chain: chain.map((der) => der.slice()),
+    certificates,
+    issuer,
+    certificateSerial,
+    signingCertificateDer: new Uint8Array(AsnConvert.serialize(signingCertificate)),
+    tsaKey: createPublicKey({
+      key: Buffer.from(AsnConvert.serialize(subjectPublicKeyInfo)),
+      format: 'der',
+      type: 'spki',
+    }),
+  };
+  preparedChains.set(signer, prepared);
+  return prepared;
 }
 
 /** A TimeStampResp with status rejection (2), a statusString and the one failInfo bit. */
