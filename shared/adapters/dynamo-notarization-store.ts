@@ -106,7 +106,11 @@ export class DynamoNotarizationStore implements NotarizationStore {
       await this.db.send(new TransactWriteCommand({ TransactItems: record ? [put, record] : [put] }));
       return 'created';
     } catch (err) {
-      if (record && err instanceof TransactionCanceledException && err.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed')
+      if (
+        record &&
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed'
+      )
         return 'taken';
       throw err;
     }

@@ -146,7 +146,13 @@ export class Integrator {
     const batch = candidates.filter((n) => !refusedIds.has(n.id));
     const quarantined = refused.length;
     if (batch.length === 0)
-      return { sealed: 0, treeSize: size, conflicts: 0, quarantined, lagging: queued.length > 0 && quarantined === 0 };
+      return {
+        sealed: 0,
+        treeSize: size,
+        conflicts: 0,
+        quarantined,
+        lagging: queued.length > 0 && quarantined === 0,
+      };
 
     const range: SealRange = { start: size, end: size + batch.length, sealedAt: this.now().toISOString() };
     const outcome = await this.commit(range, batch);

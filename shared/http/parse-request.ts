@@ -33,7 +33,11 @@ function readBody(route: RouteDefinition, event: APIGatewayProxyEvent, maxBodyBy
   if (route.rawBody) {
     const expected = route.rawBody.contentType;
     if (contentType.split(';')[0]?.trim().toLowerCase() !== expected) {
-      throw new StempelError('unsupported_media_type', 'unsupported_media_type', `Send the body as ${expected}.`);
+      throw new StempelError(
+        'unsupported_media_type',
+        'unsupported_media_type',
+        `Send the body as ${expected}.`,
+      );
     }
     return new Uint8Array(bytes);
   }

@@ -335,7 +335,7 @@ export const routes = {
     responses: {
       200: {
         description:
-          'A TimeStampResp: granted with a token, or an RFC 3161 rejection (status 2 and the PKIFailureInfo bit). `Stempel-Log-Entry` names the token\'s log entry, whose receipt is at /v1/notarizations/{id}/receipt',
+          "A TimeStampResp: granted with a token, or an RFC 3161 rejection (status 2 and the PKIFailureInfo bit). `Stempel-Log-Entry` names the token's log entry, whose receipt is at /v1/notarizations/{id}/receipt",
         contentType: TIMESTAMP_REPLY,
       },
       415: problem('The body is not application/timestamp-query (unsupported_media_type)'),
@@ -349,7 +349,11 @@ export const routes = {
     access: 'public',
     summary: "The TSA's certificate chain, TSA certificate first, as PEM (RFC 8555 §9.1)",
     responses: {
-      200: { description: 'PEM certificates', contentType: 'application/pem-certificate-chain', schema: s.textBody },
+      200: {
+        description: 'PEM certificates',
+        contentType: 'application/pem-certificate-chain',
+        schema: s.textBody,
+      },
     },
   }),
   getTimestamp: route({
@@ -362,7 +366,10 @@ export const routes = {
       "An RFC 3161 token for the notarized document's SHA-256 (owner, verifier or admin): issued on the first request, the same one after",
     params: s.idParams,
     responses: {
-      200: { description: 'A TimeStampResp (granted), with `Stempel-Log-Entry`', contentType: TIMESTAMP_REPLY },
+      200: {
+        description: 'A TimeStampResp (granted), with `Stempel-Log-Entry`',
+        contentType: TIMESTAMP_REPLY,
+      },
       503: problem('The log is catching up (code log_backpressure); retry after Retry-After'),
     },
   }),

@@ -1,28 +1,11 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../shared/core/receipt';
 import { adminToken, apiUrl, call, createUser, uniqueName } from '../support/http';
-
-const run = promisify(execFile);
-/** Runs the built CLI; no STEMPEL_TOKEN or STEMPEL_PASSWORD leaks in from the test's environment. */
-const cli = (args: string[], env: Record<string, string> = {}) => {
-  const { STEMPEL_TOKEN: _t, STEMPEL_PASSWORD: _p, ...base } = process.env;
-  return run(process.execPath, ['dist/stempel.mjs', ...args], {
-    encoding: 'utf8',
-    env: { ...base, ...env },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, out: `${stdout}${stderr}` }),
-    (err: { code: number; stdout: string; stderr: string }) => ({
-      code: err.code,
-      out: `${err.stdout}${err.stderr}`,
-    }),
-  );
-};
+import { cli } from '../support/tools';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const MiB = 2 ** 20;

@@ -1,26 +1,11 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiUrl, call, createUser, randomSha256 } from '../support/http';
-
-const run = promisify(execFile);
-const cli = (args: string[], env: Record<string, string> = {}) => {
-  const { STEMPEL_TOKEN: _t, STEMPEL_PASSWORD: _p, ...base } = process.env;
-  return run(process.execPath, ['dist/stempel.mjs', ...args], {
-    encoding: 'utf8',
-    env: { ...base, ...env },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, out: `${stdout}${stderr}` }),
-    (err: { code: number; stdout: string; stderr: string }) => ({
-      code: err.code,
-      out: `${err.stdout}${err.stderr}`,
-    }),
-  );
-};
+import { cli } from '../support/tools';
 
 describe('stempel timestamp and stempel verify --tsr, against the local runtime', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stempel-cli-tsa-'));

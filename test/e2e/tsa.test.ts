@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../shared/core/receipt';
 import { adminToken, apiUrl, call, createUser, randomSha256 } from '../support/http';
+import { opensslIn } from '../support/tools';
 
 /**
  * The time-stamp authority over HTTP, checked with OpenSSL only: requests made
@@ -17,10 +17,7 @@ import { adminToken, apiUrl, call, createUser, randomSha256 } from '../support/h
 const dir = mkdtempSync(join(tmpdir(), 'stempel-e2e-tsa-'));
 const file = (name: string) => join(dir, name);
 
-function openssl(...args: string[]): { status: number | null; out: string } {
-  const { status, stdout, stderr } = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  return { status, out: `${stdout}${stderr}` };
-}
+const openssl = opensslIn(dir);
 
 function query(name: string, ...args: string[]): Buffer {
   const { status, out } = openssl('ts', '-query', '-data', 'document.bin', ...args, '-out', name);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import {
   rejectTimeStamp,
 } from '../../shared/core/tsa';
 import type { TsaSigner } from '../../shared/ports/tsa-signer';
+import { opensslIn } from '../support/tools';
 
 /**
  * The TSA building block against real OpenSSL: queries made by
@@ -28,11 +28,7 @@ const POLICY = '1.3.6.1.4.1.57264.2.1';
 const dir = mkdtempSync(join(tmpdir(), 'stempel-tsa-'));
 const file = (name: string) => join(dir, name);
 
-/** Runs openssl in the test directory; never throws, so a failing verification can be asserted. */
-function openssl(...args: string[]): { status: number | null; out: string } {
-  const { status, stdout, stderr } = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  return { status, out: `${stdout}${stderr}` };
-}
+const openssl = opensslIn(dir);
 
 function query(name: string, ...args: string[]): Buffer {
   const { status, out } = openssl('ts', '-query', '-data', 'document.bin', ...args, '-out', name);
