@@ -111,12 +111,33 @@ export const anchorsTable = {
   indexes: [],
 } as const satisfies TableDefinition;
 
+/**
+ * Audit events (`EVENT#<id>`), one item each, queued for the audit log like
+ * notarizations for theirs (sparse `pending`), found by day, actor, action or
+ * target (docs/audit.md). Its stream feeds the export to S3.
+ */
+export const auditTable = {
+  id: 'Audit',
+  envVar: 'AUDIT_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [
+    { indexName: 'byDay', partitionKey: 'day', sortKey: 'at' },
+    { indexName: 'byActor', partitionKey: 'actor', sortKey: 'at' },
+    { indexName: 'byAction', partitionKey: 'action', sortKey: 'at' },
+    { indexName: 'byTarget', partitionKey: 'target', sortKey: 'at' },
+    { indexName: 'byPending', partitionKey: 'pending', sortKey: 'receivedAt' },
+  ],
+  stream: 'NEW_IMAGE',
+} as const satisfies TableDefinition;
+
 export const tables: readonly TableDefinition[] = [
   identityTable,
   notarizationsTable,
   logTable,
   filesTable,
   anchorsTable,
+  auditTable,
 ];
 
 /** Uploaded documents under `owners/<owner>/<upload id>`, each encrypted by S3 with SSE-C under its file key. */
