@@ -1,15 +1,23 @@
+import { decodeJwt } from 'jose';
 import { ownView } from '../shared/core/user-view';
 import { httpHandler } from '../shared/http/handler';
 import { noContent, ok } from '../shared/http/results';
+import { auditTrail } from '../shared/runtime/audit';
 import { authentication } from '../shared/runtime/auth';
 import { maxBodyBytes } from '../shared/runtime/settings';
+
+/** A new token pair; its audit event names the user it was issued to (the token's subject, just minted). */
+const signedIn = (pair: { accessToken: string }) => {
+  const userId = decodeJwt(pair.accessToken).sub;
+  return { ...ok(pair), ...(userId ? { audit: { actor: userId, target: `user:${userId}` } } : {}) };
+};
 
 export const handler = httpHandler(
   'auth',
   {
     login: async ({ body, sourceIp }) =>
-      ok(await authentication().login(body.username, body.password, body.otp, sourceIp)),
-    refresh: async ({ body }) => ok(await authentication().refresh(body.refreshToken)),
+      signedIn(await authentication().login(body.username, body.password, body.otp, sourceIp)),
+    refresh: async ({ body }) => signedIn(await authentication().refresh(body.refreshToken)),
     logout: async ({ principal }) => {
       await authentication().logout(principal);
       return noContent();
@@ -27,5 +35,5 @@ export const handler = httpHandler(
     // From what the authorizer read on this very request: no store read.
     me: async ({ principal }) => ok(ownView(principal)),
   },
-  { maxBodyBytes },
+  { maxBodyBytes, audit: (event) => auditTrail().record(event) },
 );

@@ -1,6 +1,7 @@
 import { notarizationView } from '../shared/core/notary';
 import { httpHandler } from '../shared/http/handler';
 import { created, ok } from '../shared/http/results';
+import { auditTrail } from '../shared/runtime/audit';
 import { uploads } from '../shared/runtime/files';
 import { transparency } from '../shared/runtime/log';
 import { notary } from '../shared/runtime/notary';
@@ -14,10 +15,21 @@ export const handler = httpHandler(
       const outcome = uploadId
         ? await uploads().notarize(principal, { uploadId, sha256, metadata })
         : await notary().notarize(principal, { sha256: sha256 as string, name, metadata });
-      if ('verifying' in outcome) return { status: 202, body: { uploadId, status: 'verifying' } };
-      return (outcome.created ? created : ok)(notarizationView(outcome.notarization));
+      if ('verifying' in outcome)
+        return {
+          status: 202,
+          body: { uploadId, status: 'verifying' },
+          audit: { target: `upload:${uploadId}` },
+        };
+      return {
+        ...(outcome.created ? created : ok)(notarizationView(outcome.notarization)),
+        audit: { target: `notarization:${outcome.notarization.id}` },
+      };
     },
-    createUpload: async ({ principal, body }) => created(await uploads().create(principal, body)),
+    createUpload: async ({ principal, body }) => {
+      const upload = await uploads().create(principal, body);
+      return { ...created(upload), audit: { target: `upload:${upload.uploadId}` } };
+    },
     listNotarizations: async ({ principal, query }) => {
       const page = await notary().list(principal, query.limit, query.cursor);
       return ok({ ...page, items: page.items.map(notarizationView) });
@@ -29,7 +41,10 @@ export const handler = httpHandler(
       const receipt = await (await transparency()).receipt(await notary().get(principal, params.id));
       return receipt ? ok(receipt) : { status: 202, body: { status: 'pending' } };
     },
-    verify: async ({ body }) => ok(await notary().verify(body.sha256)),
+    verify: async ({ body }) => ({
+      ...ok(await notary().verify(body.sha256)),
+      audit: { target: `sha256:${body.sha256.toLowerCase()}` },
+    }),
   },
-  { maxBodyBytes },
+  { maxBodyBytes, audit: (event) => auditTrail().record(event) },
 );

@@ -1,5 +1,6 @@
 import { type HttpResult, httpHandler } from '../shared/http/handler';
 import { TIMESTAMP_REPLY } from '../shared/http/routes';
+import { auditTrail } from '../shared/runtime/audit';
 import { maxBodyBytes } from '../shared/runtime/settings';
 import { timeStampAuthority, tsaSigner } from '../shared/runtime/tsa';
 
@@ -7,7 +8,9 @@ const reply = ({ response, entryId }: { response: Uint8Array; entryId?: string }
   status: 200,
   body: response,
   contentType: TIMESTAMP_REPLY,
-  ...(entryId ? { headers: { 'Stempel-Log-Entry': entryId } } : {}),
+  ...(entryId
+    ? { headers: { 'Stempel-Log-Entry': entryId }, audit: { target: `notarization:${entryId}` } }
+    : {}),
 });
 
 const pem = (der: Uint8Array) =>
@@ -20,13 +23,15 @@ export const handler = httpHandler(
   'tsa',
   {
     timestamp: async ({ principal, body }) => reply(await timeStampAuthority().stamp(principal, body)),
-    getTimestamp: async ({ principal, params }) =>
-      reply(await timeStampAuthority().forNotarization(principal, params.id)),
+    getTimestamp: async ({ principal, params }) => ({
+      ...reply(await timeStampAuthority().forNotarization(principal, params.id)),
+      audit: { target: `notarization:${params.id}` },
+    }),
     tsaCertificates: async () => ({
       status: 200,
       body: (await tsaSigner().certificateChain()).map(pem).join(''),
       contentType: 'application/pem-certificate-chain',
     }),
   },
-  { maxBodyBytes },
+  { maxBodyBytes, audit: (event) => auditTrail().record(event) },
 );

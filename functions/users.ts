@@ -1,18 +1,35 @@
 import { httpHandler } from '../shared/http/handler';
 import { created, noContent, ok } from '../shared/http/results';
+import { auditTrail } from '../shared/runtime/audit';
 import { maxBodyBytes } from '../shared/runtime/settings';
 import { identity } from '../shared/runtime/users';
 
 export const handler = httpHandler(
   'users',
   {
-    createUser: async ({ body }) => created(await identity().createUser(body)),
+    createUser: async ({ body }) => {
+      const answer = await identity().createUser(body);
+      return {
+        ...created(answer),
+        audit: { target: `user:${answer.user.id}`, changes: { roles: { from: [], to: answer.user.roles } } },
+      };
+    },
     listUsers: async ({ principal, query }) =>
       ok(await identity().listUsers(principal, query.limit, query.cursor)),
     getUser: async ({ params }) => ok(await identity().getUser(params.id)),
-    updateUser: async ({ params, body }) => ok(await identity().setRoles(params.id, body.roles)),
-    disableUser: async ({ params }) => ok(await identity().setDisabled(params.id, true)),
-    enableUser: async ({ params }) => ok(await identity().setDisabled(params.id, false)),
+    updateUser: async ({ params, body }) => {
+      const before = await identity().getUser(params.id);
+      const after = await identity().setRoles(params.id, body.roles);
+      return { ...ok(after), audit: { changes: { roles: { from: before.roles, to: after.roles } } } };
+    },
+    disableUser: async ({ params }) => ({
+      ...ok(await identity().setDisabled(params.id, true)),
+      audit: { changes: { disabled: { from: false, to: true } } },
+    }),
+    enableUser: async ({ params }) => ({
+      ...ok(await identity().setDisabled(params.id, false)),
+      audit: { changes: { disabled: { from: true, to: false } } },
+    }),
     unlockUser: async ({ params }) => {
       await identity().unlock(params.id);
       return noContent();
@@ -23,5 +40,5 @@ export const handler = httpHandler(
       return noContent();
     },
   },
-  { maxBodyBytes },
+  { maxBodyBytes, audit: (event) => auditTrail().record(event) },
 );

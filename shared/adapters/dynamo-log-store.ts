@@ -33,6 +33,14 @@ async function forEachConcurrently<T>(items: readonly T[], limit: number, work: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** How a log's entries are kept: their item key, and the shard values of their queue. */
+export interface LogQueue {
+  readonly key: (id: string) => Record<string, string>;
+  readonly shards: readonly string[];
+}
+
+const NOTARIZATION_QUEUE: LogQueue = { key: notarizationKey, shards: PENDING_QUEUES };
+
 /**
  * The log in DynamoDB as tlog-tiles: a tile per item (`<log>/T/<level>/<index>`,
  * its hashes as one binary attribute), an entry bundle per item
@@ -45,7 +53,9 @@ export class DynamoLogStore implements LogStore {
     private readonly logId = 'notary',
     private readonly db = dynamoDocumentClient(),
     private readonly logTableName = resourceName(logTable),
+    /** The table whose items queue for this log (`pending`, index byPending) and carry their log index. */
     private readonly notarizationsTableName = resourceName(notarizationsTable),
+    private readonly queue: LogQueue = NOTARIZATION_QUEUE,
   ) {}
 
   private tilePk = (k: TileKey) => `${this.logId}/T/${k.level}/${k.index}`;
@@ -107,8 +117,8 @@ export class DynamoLogStore implements LogStore {
   async pending(limit: number): Promise<readonly PendingNotarization[]> {
     // Oldest first within each shard, merged. Each shard gives twice its share (not `limit`: with a
     // deep queue that would read eight times the batch); an uneven shard catches up on the next batch.
-    const share = Math.ceil((2 * limit) / PENDING_QUEUES.length);
-    const pages = await Promise.all(PENDING_QUEUES.map((queue) => this.queuePage(queue, share)));
+    const share = Math.ceil((2 * limit) / this.queue.shards.length);
+    const pages = await Promise.all(this.queue.shards.map((queue) => this.queuePage(queue, share)));
     return pages
       .flat()
       .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0))
@@ -132,20 +142,24 @@ export class DynamoLogStore implements LogStore {
       items.push(...Items);
       start = LastEvaluatedKey;
     } while (start && items.length < limit);
-    return items.map((i) => ({
-      id: i.id as string,
-      owner: i.owner as string,
-      sha256: i.sha256 as string,
-      receivedAt: i.receivedAt as string,
-      ...(i.timestamp ? { timestamp: { serial: (i.timestamp as { serial: string }).serial } } : {}),
-    }));
+    return items.map((i) =>
+      typeof i.entry === 'string'
+        ? { id: i.id as string, receivedAt: i.receivedAt as string, entry: i.entry }
+        : {
+            id: i.id as string,
+            owner: i.owner as string,
+            sha256: i.sha256 as string,
+            receivedAt: i.receivedAt as string,
+            ...(i.timestamp ? { timestamp: { serial: (i.timestamp as { serial: string }).serial } } : {}),
+          },
+    );
   }
 
   async quarantine(entries: readonly { id: string; reason: string }[], at: string): Promise<void> {
     await forEachConcurrently(entries, SEAL_CONCURRENCY, async ({ id, reason }) => {
       await updateIf(this.db, {
         TableName: this.notarizationsTableName,
-        Key: notarizationKey(id),
+        Key: this.queue.key(id),
         UpdateExpression: 'SET #st = :q, quarantine = :why REMOVE pending',
         // One that made it into the log meanwhile is sealed, whatever its time.
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(logIndex)',
@@ -156,7 +170,7 @@ export class DynamoLogStore implements LogStore {
   }
 
   async indexed(ids: readonly string[]): Promise<Set<string>> {
-    const items = await this.batchGet(this.notarizationsTableName, ids.map(notarizationKey), 'id, logIndex');
+    const items = await this.batchGet(this.notarizationsTableName, ids.map(this.queue.key), 'id, logIndex');
     return new Set(items.filter((i) => i.logIndex !== undefined).map((i) => i.id as string));
   }
 
@@ -208,7 +222,7 @@ export class DynamoLogStore implements LogStore {
   private sealUpdate({ notarizationId, index }: LogPosition, sealedAt: string) {
     return {
       TableName: this.notarizationsTableName,
-      Key: notarizationKey(notarizationId),
+      Key: this.queue.key(notarizationId),
       UpdateExpression: 'SET #st = :sealed, logIndex = :i, sealedAt = :at REMOVE pending',
       // A notarization erased meanwhile stays erased; one with another index would be a duplicate.
       ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(logIndex) OR logIndex = :i)',
@@ -222,7 +236,7 @@ export class DynamoLogStore implements LogStore {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.notarizationsTableName,
-        Key: notarizationKey(position.notarizationId),
+        Key: this.queue.key(position.notarizationId),
         ConsistentRead: true,
       }),
     );

@@ -13,6 +13,7 @@ export class EnvSettings implements SettingsSource {
       accessTokenTtlSeconds: int(env.STEMPEL_ACCESS_TOKEN_TTL_SECONDS),
       maxBodyBytes: int(env.STEMPEL_MAX_BODY_BYTES),
       logOrigin: env.STEMPEL_LOG_ORIGIN || undefined,
+      auditLogOrigin: env.STEMPEL_AUDIT_LOG_ORIGIN || undefined,
       sessionIdleSeconds: int(env.STEMPEL_SESSION_IDLE_SECONDS),
       sessionMaxSeconds: int(env.STEMPEL_SESSION_MAX_SECONDS),
       lockoutThreshold: int(env.STEMPEL_LOCKOUT_THRESHOLD),

@@ -200,7 +200,7 @@ export class Integrator {
 
   private async commit(range: SealRange, batch: readonly PendingNotarization[]) {
     const size = range.start;
-    const entries = batch.map((n) => encoder.encode(entryBytes(n)));
+    const entries = batch.map((n) => encoder.encode('entry' in n ? n.entry : entryBytes(n)));
     const edgeKeys = tilesForRoot(size);
     const [edges, edgeBundle] = await Promise.all([
       this.store.readTiles(edgeKeys),

@@ -118,6 +118,16 @@ export function verifyReceipt(
       `the document's SHA-256 ${documentSha256} is not the one notarized (${entry.data.sha256})`,
     );
   }
+  const { origin } = verifyInclusionProof(receipt, verifierKey);
+  return { entry: entry.data as LogEntry, index: receipt.index, treeSize: receipt.treeSize, origin };
+}
+
+/**
+ * The log part of a receipt, whatever its entry: the checkpoint is signed by
+ * the key and `entry` is at `index` in the tree it commits to. (Audit log
+ * receipts are checked with this alone; their entries are audit events.)
+ */
+export function verifyInclusionProof(receipt: Receipt, verifierKey: string): { readonly origin: string } {
   let checkpoint: ReturnType<typeof openCheckpoint>;
   try {
     checkpoint = openCheckpoint(receipt.checkpoint, parseVerifierKey(verifierKey));
@@ -140,10 +150,5 @@ export function verifyReceipt(
   if (!verifyInclusion(receipt.index, receipt.treeSize, leaf, proof as Uint8Array[], checkpoint.rootHash)) {
     throw new ReceiptError('inclusion', 'the inclusion proof does not lead to the signed root hash');
   }
-  return {
-    entry: entry.data as LogEntry,
-    index: receipt.index,
-    treeSize: receipt.treeSize,
-    origin: checkpoint.origin,
-  };
+  return { origin: checkpoint.origin };
 }

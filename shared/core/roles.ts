@@ -1,4 +1,5 @@
-export const ROLES = ['admin', 'uploader', 'verifier'] as const;
+/** `auditor`: reads the audit trail and its exports, nothing else. */
+export const ROLES = ['admin', 'uploader', 'verifier', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**

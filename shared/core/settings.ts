@@ -24,6 +24,15 @@ export const settingsSchema = z.object({
       .check(z.regex(/^[A-Za-z0-9._~:/-]{1,128}$/, 'an origin like example.com/log, without spaces or "+"')),
     'stempel.local/notarizations',
   ),
+  /** The audit log's origin line and key name (docs/audit.md). */
+  auditLogOrigin: z._default(
+    z
+      .string()
+      .check(
+        z.regex(/^[A-Za-z0-9._~:/-]{1,128}$/, 'an origin like example.com/audit, without spaces or "+"'),
+      ),
+    'stempel.local/audit',
+  ),
   /** A session (refresh-token family) ends after this long unused… */
   sessionIdleSeconds: integer(300, SESSION_HARD_MAX_SECONDS, 8 * 3600),
   /** …and after this long in any case (absolute lifetime). */

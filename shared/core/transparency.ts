@@ -26,7 +26,7 @@ export class Transparency {
    * completed with the earliest external anchor covering the entry, if one
    * exists yet (see {@link anchorFor}).
    */
-  async receipt(notarization: Notarization): Promise<Receipt | undefined> {
+  async receipt(notarization: Pick<Notarization, 'logIndex'>): Promise<Receipt | undefined> {
     if (notarization.logIndex === undefined) return undefined;
     const index = notarization.logIndex;
     const head = await this.requireHead();

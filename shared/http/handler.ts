@@ -6,6 +6,7 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import type { AuditInput } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import { hasAnyRole, type Principal } from '../core/roles';
 import { corsOrigins } from './cors';
@@ -21,6 +22,15 @@ export interface HttpResult {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** What the audit event of this call should say beyond what the request shows. */
+  readonly audit?: AuditDetails;
+}
+
+/** Details only the operation knows: who acted (at login), on what, which fields changed. */
+export interface AuditDetails {
+  readonly actor?: string;
+  readonly target?: string;
+  readonly changes?: AuditInput['changes'];
 }
 
 type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodMiniType }
@@ -48,6 +58,8 @@ export type Operations<G extends FunctionGroup> = {
 export interface HandlerOptions {
   /** Largest accepted request body in bytes. */
   readonly maxBodyBytes: () => Promise<number>;
+  /** Records the audit event of a call to an audited route; a failure fails the call. */
+  readonly audit?: (event: AuditInput) => Promise<unknown>;
 }
 
 const json = (
@@ -99,6 +111,58 @@ const toProblemResult = (err: unknown, requestId: string): APIGatewayProxyResult
   );
 };
 
+/** The audit event of one call: from the route, the request, the answer and the operation's details. */
+function auditInput(
+  event: APIGatewayProxyEvent,
+  audit: NonNullable<RouteDefinition['audit']>,
+  principal: Principal | undefined,
+  result: APIGatewayProxyResult,
+  details: AuditDetails | undefined,
+  requestId: string,
+): AuditInput {
+  const failed = result.statusCode >= 400;
+  const id = event.pathParameters?.id;
+  const target = details?.target ?? (audit.target && id ? `${audit.target}:${id}` : '-');
+  const username = bodyUsername(event);
+  return {
+    action: audit.action,
+    actor: details?.actor ?? principal?.userId ?? 'anonymous',
+    target,
+    outcome: failed ? 'failure' : 'success',
+    ...(failed ? { reason: problemCode(result) } : {}),
+    ...(details?.changes ? { changes: details.changes } : {}),
+    requestId,
+    personal: {
+      ...(event.requestContext?.identity?.sourceIp
+        ? { sourceIp: event.requestContext.identity.sourceIp }
+        : {}),
+      ...(event.requestContext?.identity?.userAgent
+        ? { userAgent: event.requestContext.identity.userAgent }
+        : {}),
+      ...(username ? { usernames: [username] } : {}),
+    },
+  };
+}
+
+/** The `username` of a JSON body (login, user creation): personal, so it goes with the personal fields. */
+function bodyUsername(event: APIGatewayProxyEvent): string | undefined {
+  if (!event.body || event.isBase64Encoded) return undefined;
+  try {
+    const username = (JSON.parse(event.body) as { username?: unknown }).username;
+    return typeof username === 'string' ? username.slice(0, 256) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const problemCode = (result: APIGatewayProxyResult): string => {
+  try {
+    return (JSON.parse(result.body) as { code?: string }).code ?? `http_${result.statusCode}`;
+  } catch {
+    return `http_${result.statusCode}`;
+  }
+};
+
 /**
  * The Lambda handler of one function group: the shared middy stack (Powertools
  * logger, tracer and metrics; security headers; CORS for configured origins)
@@ -118,20 +182,32 @@ export function httpHandler<G extends FunctionGroup>(
     const requestId = event.requestContext?.requestId ?? 'unknown';
     logger.appendKeys({ apiRequestId: requestId, route: `${event.httpMethod} ${event.resource}` });
     let result: APIGatewayProxyResult;
+    const found = table.find(([, r]) => r.method === event.httpMethod && r.path === event.resource);
+    const principal = fromAuthorizerContext(event.requestContext?.authorizer);
+    let details: AuditDetails | undefined;
     try {
-      const found = table.find(([, r]) => r.method === event.httpMethod && r.path === event.resource);
       if (!found) throw new StempelError('not_found', 'not_found', 'No such route.');
       const [operationId, route] = found;
-      const principal = fromAuthorizerContext(event.requestContext?.authorizer);
       authorize(route, principal);
       const input = parseRequest(route, event, await options.maxBodyBytes());
       const implementation = implementations[operationId];
       if (!implementation) throw new Error(`no implementation for ${operationId}`);
       const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
       const out = await implementation({ ...input, principal, requestId, sourceIp });
+      details = out.audit;
       result = json(out.status, out.body, out.contentType, { ...out.headers });
     } catch (err) {
       result = toProblemResult(err, requestId);
+    }
+    const audit = found?.[1].audit;
+    if (audit && options.audit) {
+      try {
+        await options.audit(auditInput(event, audit, principal, result, details, requestId));
+      } catch (err) {
+        // No audited call succeeds without its event (docs/audit.md).
+        logger.error('audit event not recorded', err as Error);
+        result = toProblemResult(new Error('audit event not recorded'), requestId);
+      }
     }
     metrics.addMetric(
       result.statusCode >= 500 ? 'ServerErrors' : result.statusCode >= 400 ? 'ClientErrors' : 'Successes',

@@ -3,7 +3,7 @@ import type { Role } from '../core/roles';
 import * as s from './schemas';
 
 /** Lambda functions, one per route group; each has an entry file functions/<group>.ts. */
-export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'log', 'tsa', 'public'] as const;
+export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'log', 'tsa', 'audit', 'public'] as const;
 export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -36,6 +36,11 @@ export interface RouteDefinition {
   readonly binary?: 'also' | 'only';
   /** The body is bytes of this media type (the handler gets them as they are), not JSON. */
   readonly rawBody?: { readonly contentType: string };
+  /**
+   * Each call writes an audit event with this action (docs/audit.md); its
+   * target is `<target>:<path id>` unless the operation names one.
+   */
+  readonly audit?: { readonly action: string; readonly target?: 'user' | 'notarization' };
   readonly responses: Readonly<Record<number, ResponseDefinition>>;
 }
 
@@ -61,6 +66,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/auth/login',
     group: 'auth',
+    audit: { action: 'auth.login' },
     access: 'public',
     summary: 'Exchange username and password for an access token',
     body: s.loginRequest,
@@ -70,6 +76,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/auth/refresh',
     group: 'auth',
+    audit: { action: 'auth.refresh' },
     access: 'public',
     summary: 'Exchange a refresh token for a new token pair (the old refresh token is spent)',
     body: s.refreshRequest,
@@ -79,6 +86,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/auth/logout',
     group: 'auth',
+    audit: { action: 'auth.logout' },
     access: 'signed-in',
     duringPasswordChange: true,
     summary: 'Revoke this access token and its whole session',
@@ -88,6 +96,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/auth/otp/setup',
     group: 'auth',
+    audit: { action: 'auth.otp_setup' },
     access: 'signed-in',
     summary: 'Start TOTP enrolment (re-enter your password): a new secret and otpauth URI',
     body: s.otpSetupRequest,
@@ -97,6 +106,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/auth/otp/confirm',
     group: 'auth',
+    audit: { action: 'auth.otp_confirm' },
     access: 'signed-in',
     summary: 'Finish TOTP enrolment with a code from the app; login then needs `otp`',
     body: s.otpConfirmRequest,
@@ -106,6 +116,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/auth/password',
     group: 'auth',
+    audit: { action: 'auth.password_change' },
     access: 'signed-in',
     duringPasswordChange: true,
     summary: 'Change your own password',
@@ -125,6 +136,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/admin/users',
     group: 'users',
+    audit: { action: 'user.create' },
     access: ['admin'],
     summary: 'Create a user with a temporary password',
     body: s.createUserRequest,
@@ -134,6 +146,7 @@ export const routes = {
     method: 'GET',
     path: '/v1/admin/users',
     group: 'users',
+    audit: { action: 'user.list' },
     access: ['admin'],
     summary: 'List users by username',
     query: s.listQuery,
@@ -143,6 +156,7 @@ export const routes = {
     method: 'GET',
     path: '/v1/admin/users/{id}',
     group: 'users',
+    audit: { action: 'user.get', target: 'user' },
     access: ['admin'],
     summary: 'Get one user',
     params: s.idParams,
@@ -152,6 +166,7 @@ export const routes = {
     method: 'PATCH',
     path: '/v1/admin/users/{id}',
     group: 'users',
+    audit: { action: 'user.update_roles', target: 'user' },
     access: ['admin'],
     summary: "Replace a user's roles",
     params: s.idParams,
@@ -162,6 +177,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/admin/users/{id}/disable',
     group: 'users',
+    audit: { action: 'user.disable', target: 'user' },
     access: ['admin'],
     summary: 'Disable a user and end all their sessions',
     params: s.idParams,
@@ -171,6 +187,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/admin/users/{id}/enable',
     group: 'users',
+    audit: { action: 'user.enable', target: 'user' },
     access: ['admin'],
     summary: 'Enable a disabled user',
     params: s.idParams,
@@ -180,6 +197,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/admin/users/{id}/unlock',
     group: 'users',
+    audit: { action: 'user.unlock', target: 'user' },
     access: ['admin'],
     summary: 'Lift a login lockout',
     params: s.idParams,
@@ -189,6 +207,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/admin/users/{id}/otp/reset',
     group: 'users',
+    audit: { action: 'user.otp_reset', target: 'user' },
     access: ['admin'],
     summary: "Turn off a user's two-factor authentication (lost device)",
     params: s.idParams,
@@ -198,6 +217,7 @@ export const routes = {
     method: 'DELETE',
     path: '/v1/admin/users/{id}',
     group: 'users',
+    audit: { action: 'user.delete', target: 'user' },
     access: ['admin'],
     summary: 'Delete a user (their notarizations stay, under an opaque id)',
     params: s.idParams,
@@ -207,6 +227,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/notarizations',
     group: 'notarizations',
+    audit: { action: 'notarization.create' },
     access: ['uploader'],
     summary: 'Notarize a document by its SHA-256, or an upload once its bytes are checked',
     body: s.notarizeRequest,
@@ -234,6 +255,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/uploads',
     group: 'notarizations',
+    audit: { action: 'upload.create' },
     access: ['uploader'],
     summary: 'Start an upload: presigned requests that put the document straight into S3',
     body: s.uploadRequest,
@@ -249,6 +271,7 @@ export const routes = {
     method: 'GET',
     path: '/v1/notarizations',
     group: 'notarizations',
+    audit: { action: 'notarization.list' },
     access: ['uploader', 'admin'],
     summary: 'Your notarizations, newest first (admins: all, unordered)',
     query: s.listQuery,
@@ -258,6 +281,7 @@ export const routes = {
     method: 'GET',
     path: '/v1/notarizations/{id}',
     group: 'notarizations',
+    audit: { action: 'notarization.get', target: 'notarization' },
     access: ['uploader', 'verifier', 'admin'],
     summary: 'Get a notarization (owner, verifier or admin)',
     params: s.idParams,
@@ -267,6 +291,7 @@ export const routes = {
     method: 'GET',
     path: '/v1/notarizations/{id}/receipt',
     group: 'notarizations',
+    audit: { action: 'notarization.receipt', target: 'notarization' },
     access: ['uploader', 'verifier', 'admin'],
     summary: 'The receipt of a sealed notarization (owner, verifier or admin)',
     params: s.idParams,
@@ -279,6 +304,7 @@ export const routes = {
     method: 'GET',
     path: '/v1/notarizations/{id}/file',
     group: 'notarizations',
+    audit: { action: 'notarization.file', target: 'notarization' },
     access: ['uploader', 'verifier', 'admin'],
     summary: 'A short-lived download of the notarized file (owner or admin; anyone else gets 404)',
     params: s.idParams,
@@ -291,6 +317,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/verify',
     group: 'notarizations',
+    audit: { action: 'notarization.verify' },
     access: ['verifier', 'admin'],
     summary: 'Was this hash notarized, and when?',
     body: s.verifyRequest,
@@ -327,6 +354,7 @@ export const routes = {
     method: 'POST',
     path: '/v1/tsa',
     group: 'tsa',
+    audit: { action: 'tsa.stamp' },
     access: ['uploader'],
     binary: 'only',
     rawBody: { contentType: TIMESTAMP_QUERY },
@@ -360,6 +388,7 @@ export const routes = {
     method: 'GET',
     path: '/v1/notarizations/{id}/timestamp',
     group: 'tsa',
+    audit: { action: 'notarization.timestamp', target: 'notarization' },
     access: ['uploader', 'verifier', 'admin'],
     binary: 'only',
     summary:
@@ -389,6 +418,35 @@ export const routes = {
     summary: 'RFC 9162 consistency proof between two tree sizes',
     query: s.consistencyQuery,
     responses: { 200: { description: 'Consistency proof', schema: s.consistencyResponse } },
+  }),
+  auditEvents: route({
+    method: 'GET',
+    path: '/v1/audit/events',
+    group: 'audit',
+    audit: { action: 'audit.query' },
+    access: ['auditor', 'admin'],
+    summary:
+      'Audit events, newest first: a time range (at most 366 days) and exact actor, action or target; from indexes, with sealed cursors',
+    query: s.auditQuery,
+    responses: { 200: { description: 'One page of events', schema: s.auditEventList } },
+  }),
+  auditKey: route({
+    method: 'GET',
+    path: '/v1/audit/key',
+    group: 'audit',
+    access: 'public',
+    summary: "The audit log's verifier key",
+    responses: { 200: { description: 'Verifier key', schema: s.logKeyResponse } },
+  }),
+  auditCheckpoint: route({
+    method: 'GET',
+    path: '/v1/audit/checkpoint',
+    group: 'audit',
+    access: 'public',
+    summary: "The audit log's latest signed checkpoint",
+    responses: {
+      200: { description: 'Signed note', contentType: 'text/plain; charset=utf-8', schema: s.textBody },
+    },
   }),
   health: route({
     method: 'GET',

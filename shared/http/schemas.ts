@@ -327,3 +327,50 @@ export const problem = z.object({
   requestId: z.string(),
   errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
 });
+
+export const auditQuery = z.strictObject({
+  from: z.optional(meta(z.iso.datetime(), { description: 'inclusive; default: 7 days before `to`' })),
+  to: z.optional(meta(z.iso.datetime(), { description: 'inclusive; default: now' })),
+  actor: z.optional(text(1, 64)),
+  action: z.optional(
+    z.string().check(z.regex(/^[a-z_]{1,32}(\.[a-z_]{1,32}){0,3}$/, 'an action like auth.login')),
+  ),
+  target: z.optional(text(1, 128)),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(text(1, 2048)),
+  proofs: z.optional(
+    meta(z.enum(['true', 'false']), { description: "add each sealed event's audit log receipt" }),
+  ),
+});
+
+const auditEventView = z.object({
+  id: z.uuid(),
+  at: z.iso.datetime(),
+  action: z.string(),
+  actor: z.string(),
+  target: z.string(),
+  outcome: z.enum(['success', 'failure']),
+  reason: z.optional(z.string()),
+  changes: z.optional(z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() }))),
+  requestId: z.string(),
+  personal: z.optional(
+    meta(
+      z.object({
+        sourceIp: z.optional(z.string()),
+        userAgent: z.optional(z.string()),
+        usernames: z.optional(z.array(z.string())),
+      }),
+      { description: 'personal data: absent once erased' },
+    ),
+  ),
+  personalHash: meta(z.string(), { description: 'what the log commits to: SHA-256(salt ‖ JCS(personal))' }),
+  entry: meta(z.string(), { description: 'the audit log leaf (RFC 8785 JSON)' }),
+  logIndex: z.optional(integer()),
+  sealedAt: z.optional(z.iso.datetime()),
+  receipt: z.optional(receiptSchema),
+});
+
+export const auditEventList = z.object({
+  items: z.array(auditEventView),
+  nextCursor: z.optional(z.string()),
+});

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BootstrapResult } from '../core/bootstrap-admin';
 import { ENV } from '../runtime/environment';
-import { buckets, filesTable, notarizationsTable, tables } from '../tables';
+import { auditTable, buckets, filesTable, notarizationsTable, tables } from '../tables';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { freePort } from './free-port';
 import { createGatewayServer } from './gateway';
@@ -126,6 +126,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       notarizations,
       log,
       tsa,
+      audit,
       publicRoutes,
       integrator,
       verifier,
@@ -139,6 +140,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       import('../../functions/notarizations'),
       import('../../functions/log'),
       import('../../functions/tsa'),
+      import('../../functions/audit'),
       import('../../functions/public'),
       import('../../functions/integrator'),
       import('../../functions/verifier'),
@@ -155,6 +157,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       handler: integrator.handler,
     });
     stops.push(streams.stop);
+    // Audit events wake the same integrator, which seals both logs.
+    const auditStream = await startStreamTrigger({
+      endpoint: dynamo.endpoint,
+      tableName: localName(auditTable),
+      handler: integrator.handler,
+      functionName: 'stempel-integrator-audit',
+    });
+    stops.push(auditStream.stop);
     const uploadStream = await startStreamTrigger({
       endpoint: dynamo.endpoint,
       tableName: localName(filesTable),
@@ -174,6 +184,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           notarizations: notarizations.handler,
           log: log.handler,
           tsa: tsa.handler,
+          audit: audit.handler,
           public: publicRoutes.handler,
         },
       },

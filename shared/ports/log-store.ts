@@ -24,9 +24,16 @@ export interface TreeHead {
   readonly unsealed: readonly SealRange[];
 }
 
-export type PendingNotarization = Pick<Notarization, 'id' | 'owner' | 'sha256' | 'receivedAt'> & {
-  readonly timestamp?: { readonly serial: string };
-};
+/**
+ * An entry waiting for the log: a notarization (its leaf is made from these
+ * fields), or an entry whose leaf was made when it was recorded (`entry`:
+ * audit events).
+ */
+export type PendingNotarization =
+  | (Pick<Notarization, 'id' | 'owner' | 'sha256' | 'receivedAt'> & {
+      readonly timestamp?: { readonly serial: string };
+    })
+  | { readonly id: string; readonly receivedAt: string; readonly entry: string };
 
 /** A notarization's place in the log. */
 export interface LogPosition {

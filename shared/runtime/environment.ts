@@ -10,6 +10,8 @@ export const ENV = {
   tokenKeyId: 'STEMPEL_TOKEN_KMS_KEY_ID',
   /** KMS key (ECC_NIST_EDWARDS25519, SIGN_VERIFY) that signs log checkpoints. Unset locally. */
   logKeyId: 'STEMPEL_LOG_KMS_KEY_ID',
+  /** KMS key (ECC_NIST_EDWARDS25519, SIGN_VERIFY) that signs audit log checkpoints. Unset locally. */
+  auditKeyId: 'STEMPEL_AUDIT_KMS_KEY_ID',
   /** KMS data key that wraps secrets at rest (TOTP seeds, owner file keys). Unset locally. */
   dataKeyId: 'STEMPEL_DATA_KMS_KEY_ID',
   /** KMS key (HMAC_256, GENERATE_VERIFY_MAC) that signs pagination cursors. Unset locally. */

@@ -45,6 +45,10 @@ export const logSigner = /* @__PURE__ */ once(() =>
   lazy(once(() => signer(ENV.logKeyId, 'log-ed25519.pem'))),
 );
 
+export const auditSigner = /* @__PURE__ */ once(() =>
+  lazy(once(() => signer(ENV.auditKeyId, 'audit-ed25519.pem'))),
+);
+
 export const secretBox = /* @__PURE__ */ once(() =>
   localOrKms<SecretBox>(
     ENV.dataKeyId,

@@ -15,3 +15,5 @@ export const maxBodyBytes = async () => (await settings()).maxBodyBytes;
 
 /** The log's origin is configuration, read once per process (a change needs a new key name anyway). */
 export const logOrigin = /* @__PURE__ */ once(async () => (await settings()).logOrigin);
+
+export const auditLogOrigin = /* @__PURE__ */ once(async () => (await settings()).auditLogOrigin);
