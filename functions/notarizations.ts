@@ -10,11 +10,18 @@ import { maxBodyBytes } from '../shared/runtime/settings';
 export const handler = httpHandler(
   'notarizations',
   {
-    notarize: async ({ principal, body }) => {
+    notarize: async ({ principal, body, auditEvent }) => {
       const { uploadId, sha256, name, metadata } = body;
+      // A hash-only notarization and its audit event are one transaction.
+      let recorded: string | undefined;
+      const audit = (id: string) => {
+        const event = auditEvent({ target: `notarization:${id}` });
+        recorded = event?.id;
+        return event;
+      };
       const outcome = uploadId
         ? await uploads().notarize(principal, { uploadId, sha256, metadata })
-        : await notary().notarize(principal, { sha256: sha256 as string, name, metadata });
+        : await notary().notarize(principal, { sha256: sha256 as string, name, metadata }, audit);
       if ('verifying' in outcome)
         return {
           status: 202,
@@ -23,7 +30,11 @@ export const handler = httpHandler(
         };
       return {
         ...(outcome.created ? created : ok)(notarizationView(outcome.notarization)),
-        audit: { target: `notarization:${outcome.notarization.id}` },
+        audit: {
+          target: `notarization:${outcome.notarization.id}`,
+          // Written with the notarization; a repeat (nothing created) is recorded by the handler.
+          ...(outcome.created && recorded ? { recorded } : {}),
+        },
       };
     },
     createUpload: async ({ principal, body }) => {

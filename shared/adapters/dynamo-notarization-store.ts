@@ -6,6 +6,7 @@ import {
   ScanCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import type {
   IssuedToken,
@@ -14,7 +15,8 @@ import type {
   NotarizedFile,
 } from '../ports/notarization-store';
 import type { Page } from '../ports/page';
-import { notarizationsTable, resourceName } from '../tables';
+import { auditTable, notarizationsTable, resourceName } from '../tables';
+import { auditItem } from './dynamo-audit-store';
 import { decodeCursor, dynamoDocumentClient, encodeCursor, updateIf } from './dynamo-client';
 
 export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
@@ -55,20 +57,43 @@ export class DynamoNotarizationStore implements NotarizationStore {
   constructor(
     private readonly db = dynamoDocumentClient(),
     private readonly tableName = resourceName(notarizationsTable),
+    /** Resolved when an audit event is written: functions that never write one need no Audit table. */
+    private readonly auditTableName = () => resourceName(auditTable),
   ) {}
 
-  async createOnce(notarization: Notarization) {
+  async createOnce(notarization: Notarization, audit?: AuditEvent) {
+    const put = {
+      TableName: this.tableName,
+      Item: { ...notarizationKey(notarization.id), ...notarization, pending: queueOf(notarization.id) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...notarizationKey(notarization.id), ...notarization, pending: queueOf(notarization.id) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      if (audit) {
+        // The notarization and its audit event land together, or neither does.
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: put },
+              {
+                Put: {
+                  TableName: this.auditTableName(),
+                  Item: auditItem(audit),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+      } else {
+        await this.db.send(new PutCommand(put));
+      }
       return { created: true, notarization };
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const exists =
+        err instanceof ConditionalCheckFailedException ||
+        (err instanceof TransactionCanceledException &&
+          err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+      if (!exists) throw err;
     }
     const existing = await this.get(notarization.id);
     // The id is a function of (owner, hash), so the item in the way is this owner's notarization of this hash.

@@ -1,4 +1,5 @@
 import type { Notarization, NotarizationStore, NotarizedFile } from '../ports/notarization-store';
+import type { AuditEvent } from './audit-event';
 import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { notarizationId } from './notarization-id';
@@ -41,13 +42,17 @@ export class Notary {
    * or overwhelmed), new notarizations are refused with `log_backpressure`
    * (503 + Retry-After) rather than piling up unsealed.
    */
-  async notarize(principal: Principal, input: NotarizeInput) {
+  async notarize(principal: Principal, input: NotarizeInput, audit?: (id: string) => AuditEvent | undefined) {
     await this.admit();
-    return this.notarizeFor(principal.userId, input);
+    return this.notarizeFor(principal.userId, input, audit);
   }
 
-  /** Notarizes for `owner` without asking the back-pressure check (the caller did, before it began). */
-  async notarizeFor(owner: string, input: NotarizeInput) {
+  /**
+   * Notarizes for `owner` without asking the back-pressure check (the caller
+   * did, before it began). `audit` gives the creation's audit event for the
+   * notarization's id, written with it in one transaction.
+   */
+  async notarizeFor(owner: string, input: NotarizeInput, audit?: (id: string) => AuditEvent | undefined) {
     const sha256 = input.sha256.toLowerCase();
     const notarization: Notarization = {
       id: notarizationId(owner, sha256),
@@ -59,7 +64,7 @@ export class Notary {
       ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
       ...(input.file === undefined ? {} : { file: input.file }),
     };
-    return this.store.createOnce(notarization);
+    return this.store.createOnce(notarization, audit?.(notarization.id));
   }
 
   /** Throws `log_backpressure` while the log lags too far behind to take more. */

@@ -6,7 +6,7 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import type { AuditInput } from '../core/audit-event';
+import { type AuditEvent, type AuditInput, newAuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import { hasAnyRole, type Principal } from '../core/roles';
 import { corsOrigins } from './cors';
@@ -31,6 +31,8 @@ export interface AuditDetails {
   readonly actor?: string;
   readonly target?: string;
   readonly changes?: AuditInput['changes'];
+  /** The operation wrote this event itself, with its change: the handler records nothing more. */
+  readonly recorded?: string;
 }
 
 type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodMiniType }
@@ -46,6 +48,12 @@ export interface RequestFor<R> {
   readonly requestId: string;
   /** The client's address as the gateway saw it (API Gateway's sourceIp; never a client-set header). */
   readonly sourceIp: string;
+  /**
+   * The audit event of this call, had it succeeded with `details`, for an
+   * operation that writes it in the same transaction as its own change (and
+   * then answers `audit.recorded`). Undefined on routes that are not audited.
+   */
+  readonly auditEvent: (details?: AuditDetails) => AuditEvent | undefined;
 }
 
 type OperationsIn<G> = { [K in OperationId]: Routes[K]['group'] extends G ? K : never }[OperationId];
@@ -116,11 +124,12 @@ function auditInput(
   event: APIGatewayProxyEvent,
   audit: NonNullable<RouteDefinition['audit']>,
   principal: Principal | undefined,
-  result: APIGatewayProxyResult,
+  /** The answer; undefined while the operation runs (the event of its success). */
+  result: APIGatewayProxyResult | undefined,
   details: AuditDetails | undefined,
   requestId: string,
 ): AuditInput {
-  const failed = result.statusCode >= 400;
+  const failed = result !== undefined && result.statusCode >= 400;
   const id = event.pathParameters?.id;
   const target = details?.target ?? (audit.target && id ? `${audit.target}:${id}` : '-');
   const username = bodyUsername(event);
@@ -129,7 +138,7 @@ function auditInput(
     actor: details?.actor ?? principal?.userId ?? 'anonymous',
     target,
     outcome: failed ? 'failure' : 'success',
-    ...(failed ? { reason: problemCode(result) } : {}),
+    ...(failed && result ? { reason: problemCode(result) } : {}),
     ...(details?.changes ? { changes: details.changes } : {}),
     requestId,
     personal: {
@@ -193,14 +202,18 @@ export function httpHandler<G extends FunctionGroup>(
       const implementation = implementations[operationId];
       if (!implementation) throw new Error(`no implementation for ${operationId}`);
       const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
-      const out = await implementation({ ...input, principal, requestId, sourceIp });
+      const auditEvent = (more?: AuditDetails) =>
+        route.audit
+          ? newAuditEvent(auditInput(event, route.audit, principal, undefined, more, requestId), new Date())
+          : undefined;
+      const out = await implementation({ ...input, principal, requestId, sourceIp, auditEvent });
       details = out.audit;
       result = json(out.status, out.body, out.contentType, { ...out.headers });
     } catch (err) {
       result = toProblemResult(err, requestId);
     }
     const audit = found?.[1].audit;
-    if (audit && options.audit) {
+    if (audit && options.audit && !details?.recorded) {
       try {
         await options.audit(auditInput(event, audit, principal, result, details, requestId));
       } catch (err) {

@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../core/audit-event';
 import type { Page } from './page';
 
 /** `quarantined`: the integrator refused to seal it (its recorded time was out of range). */
@@ -48,7 +49,11 @@ export interface NotarizationStore {
    * concurrent identical requests: exactly one is created. Its id must be
    * `notarizationId(owner, sha256)` (core/notarization-id.ts).
    */
-  createOnce(notarization: Notarization): Promise<{ created: boolean; notarization: Notarization }>;
+  createOnce(
+    notarization: Notarization,
+    /** The audit event of the creation, written in the same transaction (nothing when it exists). */
+    audit?: AuditEvent,
+  ): Promise<{ created: boolean; notarization: Notarization }>;
   get(id: string): Promise<Notarization | undefined>;
   /**
    * Stores the log entry of an issued token (a new id), and, for a token made

@@ -81,6 +81,8 @@ describe('the audit trail, end to end', () => {
     );
     const created = mine.find((e) => e.action === 'notarization.create') as AuditEventBody;
     expect(created).toMatchObject({ target: `notarization:${id}`, outcome: 'success' });
+    // Written once, with the notarization (not again by the handler).
+    expect(mine.filter((e) => e.action === 'notarization.create')).toHaveLength(1);
 
     const failures = await sealed(auditor.token, { action: 'auth.login', from: since, target: '-' }, 1);
     const failure = failures.find((e) => e.personal?.userAgent === 'audit-test/1.0') as AuditEventBody;

@@ -1,12 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DynamoAuditStore } from '../../shared/adapters/dynamo-audit-store';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
 import {
   DynamoNotarizationStore,
   notarizationKey,
   PENDING_QUEUES,
 } from '../../shared/adapters/dynamo-notarization-store';
+import { newAuditEvent } from '../../shared/core/audit-event';
 import { notarizationId } from '../../shared/core/notarization-id';
 import type { Notarization } from '../../shared/ports/notarization-store';
 import { notarizationsTable, resourceName } from '../../shared/tables';
@@ -72,5 +74,42 @@ describe('the pending queue (DynamoDB Local)', () => {
     }
     for (const q of queues) expect(PENDING_QUEUES).toContain(q);
     expect(queues.size).toBeGreaterThan(3);
+  });
+});
+
+describe('a notarization and its audit event land together', () => {
+  const event = (id: string) =>
+    newAuditEvent(
+      {
+        action: 'notarization.create',
+        actor: 'someone',
+        target: `notarization:${id}`,
+        outcome: 'success',
+        requestId: randomUUID(),
+        personal: { sourceIp: '192.0.2.1' },
+      },
+      new Date(),
+    );
+
+  it('writes both in one transaction; a repeat writes neither', async () => {
+    const audit = new DynamoAuditStore();
+    const n = notarization(randomUUID(), sha());
+    const first = event(n.id);
+    expect(await store.createOnce(n, first)).toEqual({ created: true, notarization: n });
+    expect(await audit.get(first.id)).toMatchObject({ id: first.id, entry: first.entry });
+    const again = event(n.id);
+    expect((await store.createOnce(n, again)).created).toBe(false);
+    expect(await audit.get(again.id)).toBeUndefined();
+  });
+
+  it('writes nothing when the audit event cannot be written', async () => {
+    const broken = new DynamoNotarizationStore(
+      dynamoDocumentClient(),
+      resourceName(notarizationsTable),
+      () => 'no-such-table',
+    );
+    const n = notarization(randomUUID(), sha());
+    await expect(broken.createOnce(n, event(n.id))).rejects.toThrow();
+    expect(await store.get(n.id)).toBeUndefined();
   });
 });
