@@ -8,6 +8,10 @@ export const handler = httpHandler(
   {
     auditEvents: async ({ principal, query }) =>
       ok(await auditReader().list(principal, { ...query, proofs: query.proofs === 'true' })),
+    auditErasure: async ({ body }) => ({
+      ...ok(await auditTrail().erase(body.userId)),
+      audit: { target: `user:${body.userId}` },
+    }),
     auditKey: async () => ok(await (await auditTransparency()).key()),
     auditCheckpoint: async () => ({
       status: 200,

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import type { AuditFilter, AuditStore, StoredAuditEvent } from '../ports/audit-store';
@@ -54,6 +54,43 @@ export class DynamoAuditStore implements AuditStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  async erasePersonal(userId: string): Promise<number> {
+    let erased = 0;
+    for (const [index, attribute, value] of [
+      ['byActor', 'actor', userId],
+      ['byTarget', 'target', `user:${userId}`],
+    ] as const) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const { Items = [], LastEvaluatedKey } = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: index,
+            KeyConditionExpression: '#k = :v',
+            ExpressionAttributeNames: { '#k': attribute },
+            ExpressionAttributeValues: { ':v': value },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of Items) {
+          if (item.salt === undefined && item.personal === undefined) continue;
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: auditEventKey(item.id as string),
+              UpdateExpression: 'REMOVE personal, salt SET erasedAt = :now',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':now': new Date().toISOString() },
+            }),
+          );
+          erased++;
+        }
+        start = LastEvaluatedKey;
+      } while (start);
+    }
+    return erased;
   }
 
   async get(id: string): Promise<StoredAuditEvent | undefined> {

@@ -430,6 +430,17 @@ export const routes = {
     query: s.auditQuery,
     responses: { 200: { description: 'One page of events', schema: s.auditEventList } },
   }),
+  auditErasure: route({
+    method: 'POST',
+    path: '/v1/audit/erasures',
+    group: 'audit',
+    access: ['admin'],
+    audit: { action: 'audit.erase' },
+    summary:
+      "Erase a user's personal fields (IP, user agent, usernames) from every audit event naming them; every proof still holds",
+    body: s.auditErasureRequest,
+    responses: { 200: { description: 'How many events were erased', schema: s.auditErasureResponse } },
+  }),
   auditKey: route({
     method: 'GET',
     path: '/v1/audit/key',

@@ -367,6 +367,7 @@ const auditEventView = z.object({
   entry: meta(z.string(), { description: 'the audit log leaf (RFC 8785 JSON)' }),
   logIndex: z.optional(integer()),
   sealedAt: z.optional(z.iso.datetime()),
+  erasedAt: z.optional(meta(z.iso.datetime(), { description: 'when its personal fields were erased' })),
   receipt: z.optional(receiptSchema),
 });
 
@@ -374,3 +375,6 @@ export const auditEventList = z.object({
   items: z.array(auditEventView),
   nextCursor: z.optional(z.string()),
 });
+
+export const auditErasureRequest = z.strictObject({ userId: z.uuid() });
+export const auditErasureResponse = z.object({ userId: z.uuid(), erased: integer() });

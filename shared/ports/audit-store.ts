@@ -19,4 +19,9 @@ export interface AuditStore {
   get(id: string): Promise<StoredAuditEvent | undefined>;
   /** Newest first, from an index (never a scan); a page may hold fewer than `limit` when filters apply. */
   query(filter: AuditFilter, limit: number, position?: string): Promise<Page<StoredAuditEvent>>;
+  /**
+   * Removes the personal fields and the salt of every event whose actor or
+   * target is this user; the events, their hashes and the log stay. The number erased.
+   */
+  erasePersonal(userId: string): Promise<number>;
 }

@@ -151,4 +151,31 @@ describe('the audit trail, end to end', () => {
     ).toBe(403);
     expect((await call('GET', '/v1/admin/users', { token: auditor.token })).status).toBe(403);
   });
+
+  it("erases a user's personal fields without breaking a proof", async () => {
+    const person = await createUser(['uploader'], admin);
+    await call('POST', '/v1/notarizations', { token: person.token, body: { sha256: randomSha256() } });
+    const before = await sealed(auditor.token, { actor: person.id, from: since }, 1);
+    expect(before.every((e) => e.personal?.sourceIp)).toBe(true);
+
+    expect(
+      (await call('POST', '/v1/audit/erasures', { token: auditor.token, body: { userId: person.id } }))
+        .status,
+    ).toBe(403);
+    const erased = await call('POST', '/v1/audit/erasures', { token: admin, body: { userId: person.id } });
+    expect(erased.status).toBe(200);
+    expect(erased.body.erased).toBeGreaterThanOrEqual(before.length);
+
+    const after = await sealed(auditor.token, { actor: person.id, from: since }, before.length);
+    for (const event of after) {
+      expect(event.personal).toBeUndefined();
+      const earlier = before.find((e) => e.id === event.id);
+      if (!earlier) continue;
+      // The same leaf, the same salted hash, and the proof still holds.
+      expect(event.entry).toBe(earlier.entry);
+      expect(event.personalHash).toBe(earlier.personalHash);
+      expect(verifyInclusionProof(event.receipt as Receipt, auditKey).origin).toBe('stempel.local/audit');
+    }
+    expect(JSON.stringify(after)).not.toContain('"salt"');
+  });
 });
