@@ -7,12 +7,16 @@ import { identity } from '../shared/runtime/users';
 export const handler = httpHandler(
   'users',
   {
-    createUser: async ({ body }) => {
-      const answer = await identity().createUser(body);
-      return {
-        ...created(answer),
-        audit: { target: `user:${answer.user.id}`, changes: { roles: { from: [], to: answer.user.roles } } },
-      };
+    createUser: async ({ body, auditEvent }) => {
+      // The user and the audit event of their creation are one transaction.
+      const changes = { roles: { from: [], to: [...new Set(body.roles)].sort() } };
+      let recorded: string | undefined;
+      const answer = await identity().createUser(body, (id) => {
+        const event = auditEvent({ target: `user:${id}`, changes });
+        recorded = event?.id;
+        return event;
+      });
+      return { ...created(answer), audit: { target: `user:${answer.user.id}`, changes, recorded } };
     },
     listUsers: async ({ principal, query }) =>
       ok(await identity().listUsers(principal, query.limit, query.cursor)),

@@ -26,6 +26,11 @@ export const auditItem = (event: AuditEvent) => ({
   pending: shardOf(event.id),
 });
 
+/** The transaction item that writes a new event, for stores that write it with their own change. */
+export const auditPut = (event: AuditEvent, tableName = resourceName(auditTable)) => ({
+  Put: { TableName: tableName, Item: auditItem(event), ConditionExpression: 'attribute_not_exists(pk)' },
+});
+
 const toEvent = (item: Record<string, unknown>): StoredAuditEvent => {
   const { pk: _pk, sk: _sk, receivedAt: _r, day: _d, pending: _p, ...event } = item;
   return event as unknown as StoredAuditEvent;

@@ -16,7 +16,7 @@ import type {
 } from '../ports/notarization-store';
 import type { Page } from '../ports/page';
 import { auditTable, notarizationsTable, resourceName } from '../tables';
-import { auditItem } from './dynamo-audit-store';
+import { auditPut } from './dynamo-audit-store';
 import { decodeCursor, dynamoDocumentClient, encodeCursor, updateIf } from './dynamo-client';
 
 export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 'NOTARIZATION' });
@@ -72,16 +72,7 @@ export class DynamoNotarizationStore implements NotarizationStore {
         // The notarization and its audit event land together, or neither does.
         await this.db.send(
           new TransactWriteCommand({
-            TransactItems: [
-              { Put: put },
-              {
-                Put: {
-                  TableName: this.auditTableName(),
-                  Item: auditItem(audit),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
+            TransactItems: [{ Put: put }, auditPut(audit, this.auditTableName())],
           }),
         );
       } else {

@@ -1,10 +1,12 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import type { Page } from '../ports/page';
 import type { Session } from '../ports/session-store';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { identityTable, resourceName } from '../tables';
+import { auditPut } from './dynamo-audit-store';
 import {
   credentialVersionIs,
   decodeCursor,
@@ -78,14 +80,17 @@ export class DynamoUserStore implements UserStore {
     private readonly tableName = resourceName(identityTable),
   ) {}
 
-  async create(user: UserRecord): Promise<void> {
+  async create(user: UserRecord, audit?: AuditEvent): Promise<void> {
     const activeAdmin = user.roles.includes('admin') && !user.disabled;
     const created = await putWithReservation(
       this.db,
       this.tableName,
       { ...usernameKey(user.username), userId: user.id },
       { ...userKey(user.id), ...user, listPk: LIST_PARTITION, listSk: user.username },
-      activeAdmin ? [ADMIN_COUNTER_INCREMENT(this.tableName)] : [],
+      [
+        ...(activeAdmin ? [ADMIN_COUNTER_INCREMENT(this.tableName)] : []),
+        ...(audit ? [auditPut(audit)] : []),
+      ],
     );
     if (!created) throw new StempelError('conflict', 'username_taken', 'That username is already taken.');
   }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { Page } from '../ports/page';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
+import type { AuditEvent } from './audit-event';
 import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { hashPassword } from './password-hash';
@@ -23,14 +24,24 @@ export class Identity {
    * Creates a user with a generated temporary password, returned once; the
    * user must replace it before doing anything else.
    */
-  async createUser(input: { username: string; roles: readonly Role[] }) {
+  /** `audit` gives the creation's audit event for the new user's id, written with the user. */
+  async createUser(
+    input: { username: string; roles: readonly Role[] },
+    audit?: (userId: string) => AuditEvent | undefined,
+  ) {
     const temporaryPassword = generateTemporaryPassword();
-    const user = await this.addUser(input.username, input.roles, temporaryPassword, true);
+    const user = await this.addUser(input.username, input.roles, temporaryPassword, true, audit);
     return { user: toUserView(user), temporaryPassword };
   }
 
   /** Used by the bootstrap: the first admin, with a password chosen by the operator or generated. */
-  async addUser(username: string, roles: readonly Role[], password: string, mustChangePassword: boolean) {
+  async addUser(
+    username: string,
+    roles: readonly Role[],
+    password: string,
+    mustChangePassword: boolean,
+    audit?: (userId: string) => AuditEvent | undefined,
+  ) {
     const at = this.now().toISOString();
     const user: UserRecord = {
       id: randomUUID(),
@@ -44,7 +55,7 @@ export class Identity {
       createdAt: at,
       updatedAt: at,
     };
-    await this.users.create(user);
+    await this.users.create(user, audit?.(user.id));
     return user;
   }
 

@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../core/audit-event';
 import type { Role } from '../core/roles';
 import type { Page } from './page';
 import type { Session } from './session-store';
@@ -54,7 +55,8 @@ export interface AdminGuard {
 
 export interface UserStore {
   /** Throws StempelError `username_taken` (conflict) when the username exists. Counts an active admin. */
-  create(user: UserRecord): Promise<void>;
+  /** `audit`: the creation's audit event, written in the same transaction. */
+  create(user: UserRecord, audit?: AuditEvent): Promise<void>;
   getById(id: string): Promise<UserRecord | undefined>;
   getByUsername(username: string): Promise<UserRecord | undefined>;
   /** Users ordered by username, without password hash, TOTP secrets or sessions (the listing index holds none). */

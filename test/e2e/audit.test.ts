@@ -93,6 +93,11 @@ describe('the audit trail, end to end', () => {
       (e) => e.action === 'user.update_roles',
     ) as AuditEventBody;
     expect(change.changes).toEqual({ roles: { from: ['uploader'], to: ['uploader', 'verifier'] } });
+    // The creation's event was written with the user, once.
+    const creations = (await events(auditor.token, { target: `user:${uploader.id}`, action: 'user.create' })).items;
+    expect(creations).toHaveLength(1);
+    expect(creations[0]?.changes).toEqual({ roles: { from: [], to: ['uploader'] } });
+    expect(creations[0]?.personal?.usernames).toEqual([uploader.username]);
 
     // Each event is in the audit log: its receipt verifies under the audit key, for its own leaf.
     for (const event of [created, failure, change]) {
