@@ -70,6 +70,8 @@ const userNotFound = () => new StempelError('not_found', 'user_not_found', 'No s
 const concurrentUpdate = () =>
   new StempelError('conflict', 'concurrent_update', 'The user changed meanwhile; reload it and try again.');
 
+const auditWrites = (audit: AuditEvent | undefined) => (audit ? [auditPut(audit)] : []);
+
 /**
  * Users in the identity table: one item per user, plus one per username that
  * reserves it, written together in a transaction so usernames stay unique.
@@ -87,10 +89,7 @@ export class DynamoUserStore implements UserStore {
       this.tableName,
       { ...usernameKey(user.username), userId: user.id },
       { ...userKey(user.id), ...user, listPk: LIST_PARTITION, listSk: user.username },
-      [
-        ...(activeAdmin ? [ADMIN_COUNTER_INCREMENT(this.tableName)] : []),
-        ...(audit ? [auditPut(audit)] : []),
-      ],
+      [...(activeAdmin ? [ADMIN_COUNTER_INCREMENT(this.tableName)] : []), ...auditWrites(audit)],
     );
     if (!created) throw new StempelError('conflict', 'username_taken', 'That username is already taken.');
   }
@@ -162,7 +161,13 @@ export class DynamoUserStore implements UserStore {
     }
   }
 
-  async update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord> {
+  async update(
+    id: string,
+    changes: UserChanges,
+    updatedAt: string,
+    guard?: AdminGuard,
+    audit?: AuditEvent,
+  ): Promise<UserRecord> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':u': updatedAt };
     const sets = ['updatedAt = :u'];
@@ -185,7 +190,12 @@ export class DynamoUserStore implements UserStore {
       ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
       ExpressionAttributeValues: values,
     };
-    await this.writeWithAdminCount({ Update: userUpdate }, guard?.activeAdminDelta ?? 0, id);
+    await this.writeWithAdminCount(
+      { Update: userUpdate },
+      guard?.activeAdminDelta ?? 0,
+      id,
+      auditWrites(audit),
+    );
     const updated = await this.getById(id);
     if (!updated) throw userNotFound();
     return updated;
@@ -201,7 +211,7 @@ export class DynamoUserStore implements UserStore {
     });
   }
 
-  async delete(user: UserRecord, guard: AdminGuard): Promise<void> {
+  async delete(user: UserRecord, guard: AdminGuard, audit?: AuditEvent): Promise<void> {
     await this.writeWithAdminCount(
       {
         Delete: {
@@ -213,7 +223,7 @@ export class DynamoUserStore implements UserStore {
       },
       guard.activeAdminDelta,
       user.id,
-      [{ Delete: { TableName: this.tableName, Key: usernameKey(user.username) } }],
+      [{ Delete: { TableName: this.tableName, Key: usernameKey(user.username) } }, ...auditWrites(audit)],
     );
   }
 

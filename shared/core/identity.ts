@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { Page } from '../ports/page';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
-import type { AuditEvent } from './audit-event';
+import type { AuditEvent, AuditInput } from './audit-event';
 import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { hashPassword } from './password-hash';
@@ -12,6 +12,9 @@ import { toUserView, type UserView } from './user-view';
 const isActiveAdmin = (u: Pick<UserRecord, 'roles' | 'disabled'>) => u.roles.includes('admin') && !u.disabled;
 
 /** User administration. A user's own view (GET /v1/me) needs no store: see `ownView`. */
+/** Builds the audit event of a change from what changed, to be written with it. */
+export type AuditFor = (details: { readonly changes?: AuditInput['changes'] }) => AuditEvent | undefined;
+
 export class Identity {
   constructor(
     private readonly users: UserStore,
@@ -74,12 +77,13 @@ export class Identity {
     return (await this.users.list(1)).items.length > 0;
   }
 
-  async setRoles(id: string, roles: readonly Role[]): Promise<UserView> {
+  async setRoles(id: string, roles: readonly Role[], audit?: AuditFor): Promise<UserView> {
     const next = [...new Set(roles)].sort();
     return this.change(
       id,
       () => ({ roles: next }),
       (u) => ({ ...u, roles: next }),
+      audit,
     );
   }
 
@@ -87,20 +91,22 @@ export class Identity {
    * Disabling also ends every session and access token the user holds, and
    * voids a login that verified the password before it (the credential version moves on).
    */
-  async setDisabled(id: string, disabled: boolean): Promise<UserView> {
+  async setDisabled(id: string, disabled: boolean, audit?: AuditFor): Promise<UserView> {
     return this.change(
       id,
       (u) =>
         disabled ? { disabled, credentialVersion: u.credentialVersion + 1, sessions: {} } : { disabled },
       (u) => ({ ...u, disabled }),
+      audit,
     );
   }
 
-  async resetOtp(id: string): Promise<UserView> {
+  async resetOtp(id: string, audit?: AuditFor): Promise<UserView> {
     return this.change(
       id,
       () => ({ otpSecret: null, otpPendingSecret: null, otpLastStep: null }),
       (u) => u,
+      audit,
     );
   }
 
@@ -110,20 +116,36 @@ export class Identity {
     await this.attempts.clearAll(user.username);
   }
 
-  async deleteUser(id: string): Promise<void> {
+  async deleteUser(id: string, audit?: AuditFor): Promise<void> {
     const user = await this.requireUser(id);
-    await this.users.delete(user, guardFor(user, { ...user, disabled: true }));
+    await this.users.delete(user, guardFor(user, { ...user, disabled: true }), audit?.({}));
   }
 
-  /** Changes the user as read: the guard makes the write fail if anything changed meanwhile. */
+  /**
+   * Changes the user as read: the guard makes the write fail if anything
+   * changed meanwhile. The audit event, if any, carries the exact from/to of
+   * roles and `disabled` and is written in the same transaction.
+   */
   private async change(
     id: string,
     changes: (u: UserRecord) => UserChanges,
     after: (u: UserRecord) => Pick<UserRecord, 'roles' | 'disabled'>,
+    audit?: AuditFor,
   ): Promise<UserView> {
     const user = await this.requireUser(id);
+    const next = after(user);
+    const diff = {
+      ...(String(user.roles) === String(next.roles) ? {} : { roles: { from: user.roles, to: next.roles } }),
+      ...(user.disabled === next.disabled ? {} : { disabled: { from: user.disabled, to: next.disabled } }),
+    };
     return toUserView(
-      await this.users.update(id, changes(user), this.now().toISOString(), guardFor(user, after(user))),
+      await this.users.update(
+        id,
+        changes(user),
+        this.now().toISOString(),
+        guardFor(user, next),
+        audit?.(Object.keys(diff).length > 0 ? { changes: diff } : {}),
+      ),
     );
   }
 

@@ -77,9 +77,16 @@ export interface UserStore {
     keep?: Session,
   ): Promise<void>;
   /** Throws StempelError `user_not_found` when the user does not exist. */
-  update(id: string, changes: UserChanges, updatedAt: string, guard?: AdminGuard): Promise<UserRecord>;
+  /** `audit`: the change's audit event, written in the same transaction. */
+  update(
+    id: string,
+    changes: UserChanges,
+    updatedAt: string,
+    guard?: AdminGuard,
+    audit?: AuditEvent,
+  ): Promise<UserRecord>;
   /** Records an accepted TOTP step; false when that step (or a later one) was used already. */
   acceptOtpStep(id: string, step: number): Promise<boolean>;
   /** Deletes the user and frees the username. */
-  delete(user: UserRecord, guard: AdminGuard): Promise<void>;
+  delete(user: UserRecord, guard: AdminGuard, audit?: AuditEvent): Promise<void>;
 }
