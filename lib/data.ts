@@ -24,6 +24,7 @@ import {
   type CorsRule,
   HttpMethods,
   type LifecycleRule,
+  ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -43,7 +44,28 @@ export interface StempelDataProps {
    * operator imports a chain from a CA of their own.
    */
   readonly tsaCertificateAuthority: boolean;
+  /** Days each object of the audit export bucket is locked (S3 Object Lock, COMPLIANCE mode). */
+  readonly auditRetentionDays: number;
 }
+
+/**
+ * The audit export bucket (docs/audit.md "The export"): the definition in
+ * shared/tables.ts once it is there, and the same id and variable until then.
+ * It is built apart from the documents bucket(s): write-once, no SSE-C.
+ */
+export const AUDIT_EXPORT_BUCKET: BucketDefinition = buckets.find((b) => b.id === 'AuditExport') ?? {
+  id: 'AuditExport',
+  envVar: 'AUDIT_EXPORT_BUCKET',
+};
+
+/** The prefixes of the audit export: one object per sealed event, and the checkpoints they are proven against. */
+export const AUDIT_EXPORT_PREFIXES = { events: 'events/', checkpoints: 'checkpoints/' } as const;
+
+/** Every bucket of the stack that functions learn by name: shared/tables.ts, and the audit export. */
+export const allBucketDefinitions: readonly BucketDefinition[] = [
+  ...buckets.filter((b) => b.id !== AUDIT_EXPORT_BUCKET.id),
+  AUDIT_EXPORT_BUCKET,
+];
 
 /** Who may use a restricted key for what: exactly these roles, these actions. */
 export interface KeyUse {
@@ -137,6 +159,8 @@ export class StempelData extends Construct {
   readonly tokenKey: Key;
   /** Ed25519 key (SIGN_VERIFY) that signs log checkpoints; its public key is the log's verifier key. */
   readonly logKey: Key;
+  /** Ed25519 key (SIGN_VERIFY) that signs audit log checkpoints; its public key is the audit log's verifier key. */
+  readonly auditKey: Key;
   /** HMAC-SHA-256 key (GENERATE_VERIFY_MAC) that signs pagination cursors. */
   readonly cursorKey: Key;
   /** ECDSA P-256 key (SIGN_VERIFY) of the RFC 3161 time-stamp authority: signs every token. */
@@ -147,6 +171,8 @@ export class StempelData extends Construct {
    */
   readonly tsaCaKey?: Key;
   readonly settingsParameter: StringParameter;
+  /** Where S3 server access logs go (SSE-S3: log delivery cannot write to SSE-KMS buckets). */
+  readonly accessLogs: Bucket;
   private readonly tablesById = new Map<string, Table>();
   private readonly bucketsById = new Map<string, Bucket>();
   /** Restricted keys, and whether their users have been named (see restrictKeyUse). */
@@ -170,6 +196,13 @@ export class StempelData extends Construct {
 
     this.logKey = this.restrictedKey('LogSigningKey', {
       description: `Stempel ${props.stage}: signs log checkpoints (Ed25519)`,
+      keySpec: KeySpec.ECC_NIST_EDWARDS25519,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+    });
+
+    // The audit log's own key: an audit checkpoint can never pass for a notarization log one.
+    this.auditKey = this.restrictedKey('AuditLogSigningKey', {
+      description: `Stempel ${props.stage}: signs audit log checkpoints (Ed25519)`,
       keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
     });
@@ -218,8 +251,9 @@ export class StempelData extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.accessLogs = accessLogs;
 
-    for (const def of buckets)
+    for (const def of buckets.filter((b) => b.id !== AUDIT_EXPORT_BUCKET.id))
       this.bucketsById.set(
         def.id,
         this.createBucket(def, accessLogs, {
@@ -227,6 +261,10 @@ export class StempelData extends Construct {
           uploadLifetime: unnotarizedUploadLifetime(props.settings),
         }),
       );
+    this.bucketsById.set(
+      AUDIT_EXPORT_BUCKET.id,
+      this.createAuditExportBucket(accessLogs, Duration.days(props.auditRetentionDays)),
+    );
 
     this.settingsParameter = new StringParameter(this, 'Settings', {
       parameterName: `/stempel/${props.stage}/settings`,
@@ -298,6 +336,11 @@ export class StempelData extends Construct {
     const bucket = this.bucketsById.get(def.id);
     if (!bucket) throw new Error(`no bucket ${def.id}`);
     return bucket;
+  }
+
+  /** Every bucket: those of shared/tables.ts, and the audit export. */
+  get allBuckets(): readonly { readonly def: BucketDefinition; readonly bucket: Bucket }[] {
+    return allBucketDefinitions.map((def) => ({ def, bucket: this.bucket(def) }));
   }
 
   /** Every table, in the order of shared/tables.ts. */
@@ -423,6 +466,51 @@ export class StempelData extends Construct {
         actions: ['s3:PutObject'],
         resources: [bucket.arnForObjects('*')],
         conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'true' } },
+      }),
+    );
+    return bucket;
+  }
+
+  /**
+   * The audit export bucket (docs/audit.md "The export"): write once, read
+   * many. Every object version is locked in COMPLIANCE mode for `retention`
+   * (S3 Object Lock, which also keeps versioning on), so no principal, the
+   * account root included, can delete or overwrite an exported event or
+   * checkpoint before then; the bucket policy also refuses deletes outright,
+   * so not even a delete marker can hide one. A retried export writing the
+   * same key again only adds an identical version, which expires once its
+   * own lock has run out. Encrypted with the data key (SSE-KMS, bucket key),
+   * private, TLS only, access-logged and retained.
+   */
+  private createAuditExportBucket(accessLogs: Bucket, retention: Duration): Bucket {
+    const bucket = new Bucket(this, AUDIT_EXPORT_BUCKET.id, {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: ObjectLockRetention.compliance(retention),
+      versioned: true,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.dataKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        {
+          // Identical versions of a re-exported key; S3 removes none before its lock has run out.
+          id: 'ExpireNoncurrentVersions',
+          noncurrentVersionExpiration: retention.plus(Duration.days(1)),
+        },
+      ],
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'audit-export/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyDeletes',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [bucket.arnForObjects('*')],
       }),
     );
     return bucket;

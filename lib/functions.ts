@@ -13,14 +13,15 @@ import { allow } from './permissions';
 /**
  * The Lambda functions of the running service: one per route group, the REST
  * API authorizer, the integrator that seals pending notarizations into the
- * log, the verifier that hashes uploads handed over for notarizing, and the
- * anchor function that time-stamps checkpoints with external TSAs. Each has an
- * entry file functions/<name>.ts.
+ * log, the verifier that hashes uploads handed over for notarizing, the
+ * anchor function that time-stamps checkpoints with external TSAs, and the
+ * audit export that copies sealed audit events to the write-once bucket. Each
+ * has an entry file functions/<name>.ts.
  */
 export type FunctionName = FunctionGroup | 'authorizer' | StreamFunctionName | ScheduledFunctionName;
 
 /** The functions triggered by a table's stream rather than by API Gateway. */
-export type StreamFunctionName = 'integrator' | 'verifier';
+export type StreamFunctionName = 'integrator' | 'verifier' | 'audit-export';
 
 /** The functions run only by a schedule (EventBridge), asynchronously. */
 export type ScheduledFunctionName = 'anchor';
@@ -54,6 +55,8 @@ export const SIZING: Record<
   notarizations: { memorySize: 256, timeout: Duration.seconds(10) },
   log: { memorySize: 256, timeout: Duration.seconds(10) },
   public: { memorySize: 256, timeout: Duration.seconds(10) },
+  // Index queries, and inclusion proofs from a few tiles when asked for.
+  audit: { memorySize: 256, timeout: Duration.seconds(10) },
   // Drains the pending queue until 10 s before its timeout, then leaves the rest to the next run.
   integrator: { memorySize: 512, timeout: Duration.seconds(60) },
   // Streams a multipart upload through SHA-256 with parallel ranged GETs. 1769 MB is one full vCPU
@@ -64,6 +67,8 @@ export const SIZING: Record<
   tsa: { memorySize: 256, timeout: Duration.seconds(10) },
   // Asks each external TSA (with retries) over HTTPS; most of the minute is waiting on them.
   anchor: { memorySize: 256, timeout: Duration.seconds(60) },
+  // A batch of up to 100 sealed events: their proofs from the tiles, one S3 object each, and the checkpoints.
+  'audit-export': { memorySize: 512, timeout: Duration.seconds(60) },
   // Two GetPublicKey and two Sign calls in KMS, once per deployment that changes the chain.
   'tsa-certificate': { memorySize: 256, timeout: Duration.seconds(30) },
 };

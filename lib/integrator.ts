@@ -21,6 +21,8 @@ import { acknowledgeFailureQueue, acknowledgeIntegratorWildcards } from './nag';
 
 export interface IntegratorProps {
   readonly notarizations: ITable;
+  /** The Audit table, whose stream brings new audit events for the audit log. */
+  readonly audit: ITable;
   readonly environment: Readonly<Record<string, string>>;
   readonly statements: readonly PolicyStatement[];
   readonly logRetention: RetentionDays;
@@ -31,14 +33,15 @@ export interface IntegratorProps {
 
 /**
  * The integrator (functions/integrator.ts) and what runs it: new pending
- * notarizations on the notarizations table's stream, a schedule as a safety
+ * notarizations on the notarizations table's stream, new audit events on the
+ * Audit table's stream (it seals both logs on every run), a schedule as a safety
  * net, and the deployment itself. Invocations only mean "there is work" (the
  * integrator drains the pending queue itself, and first publishes the signed
  * empty checkpoint if the log has none), so a failed one loses nothing; its
  * record goes to a failure queue for operators.
  *
  * @example
- * new Integrator(this, 'Integrator', { notarizations, environment, statements, logRetention, logRemovalPolicy, every: Duration.minutes(5) });
+ * new Integrator(this, 'Integrator', { notarizations, audit, environment, statements, logRetention, logRemovalPolicy, every: Duration.minutes(5) });
  */
 export class Integrator extends Construct {
   readonly function: StempelFunction;
@@ -49,6 +52,8 @@ export class Integrator extends Construct {
     super(scope, id);
     const stream = props.notarizations.tableStreamArn;
     if (!stream) throw new Error('the integrator needs the notarizations table stream');
+    const auditStream = props.audit.tableStreamArn;
+    if (!auditStream) throw new Error('the integrator needs the Audit table stream');
 
     this.failures = new Queue(this, 'Failures', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -70,27 +75,31 @@ export class Integrator extends Construct {
     acknowledgeIntegratorWildcards(this.function.role);
     const fn = this.function.fn;
 
-    // Only inserts of pending notarizations (not the reservations, not the integrator's own seals).
-    new EventSourceMapping(this, 'Stream', {
-      target: fn,
-      eventSourceArn: stream,
-      startingPosition: StartingPosition.LATEST,
-      batchSize: 100,
-      maxBatchingWindow: Duration.seconds(2),
-      retryAttempts: 2,
-      maxRecordAge: Duration.hours(1),
-      parallelizationFactor: 1,
-      onFailure: new SqsDlq(this.failures),
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('INSERT'),
-          dynamodb: { NewImage: { pending: { S: FilterRule.exists() } } },
-        }),
-      ],
-    });
+    // Only inserts of pending entries (not the reservations, not the integrator's own seals): new
+    // notarizations, and new audit events, which must be sealed promptly too. Same settings for both.
+    const pendingInserts = (id: string, eventSourceArn: string) =>
+      new EventSourceMapping(this, id, {
+        target: fn,
+        eventSourceArn,
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(2),
+        retryAttempts: 2,
+        maxRecordAge: Duration.hours(1),
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.failures),
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { pending: { S: FilterRule.exists() } } },
+          }),
+        ],
+      });
+    pendingInserts('Stream', stream);
+    pendingInserts('AuditStream', auditStream);
 
     new Rule(this, 'Schedule', {
-      description: 'Stempel: seal pending notarizations the stream trigger may have missed',
+      description: 'Stempel: seal pending notarizations and audit events the stream triggers may have missed',
       schedule: Schedule.rate(props.every),
       targets: [
         new LambdaFunction(fn, {

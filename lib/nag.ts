@@ -60,6 +60,10 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     'The log verifier (public) key is public by design: verifiers pin it to check checkpoints offline.',
   'GET /v1/tsa/certificates':
     "The time-stamp authority's certificate chain is public by design: anyone must be able to verify an RFC 3161 token without an account. It holds certificates (public keys and names) only.",
+  'GET /v1/audit/key':
+    "The audit log's verifier (public) key is public by design: auditors pin it to check signed audit checkpoints and an exported trail offline, and it is a public key only.",
+  'GET /v1/audit/checkpoint':
+    "The audit log's signed checkpoint is public by design, like the notarization log's: anyone holding an exported trail can check it against the current signed tree head without an account. It holds the origin, tree size and root hash only, never an event.",
   'GET /v1/log/consistency':
     'Consistency proofs are public by design so that anyone can check that the log is append-only between two checkpoints.',
 };
@@ -112,10 +116,15 @@ export function acknowledgeApiGatewayLogsRole(role: IConstruct, wildcardResource
 
 /** What each stream-triggered function reads and names, for its wildcard acknowledgement. */
 const STREAM_FUNCTIONS = {
-  integrator: { stream: 'notarizations', named: 'every table, index and key is named' },
+  integrator: { stream: 'notarizations and Audit', named: 'every table, index and key is named' },
   verifier: {
     stream: 'Files',
     named: 'every table and key is named (its document objects are acknowledged separately, under owners/*)',
+  },
+  'audit-export': {
+    stream: 'Audit',
+    named:
+      'the Log table, the audit key and the data key (through S3, for the export bucket only) are named (its export objects are acknowledged separately, under events/* and checkpoints/*)',
   },
 } as const;
 
@@ -128,10 +137,11 @@ export function acknowledgeStreamFunctionWildcards(
   name: keyof typeof STREAM_FUNCTIONS,
 ): void {
   const { stream, named } = STREAM_FUNCTIONS[name];
+  const arns = stream.includes(' and ') ? 'stream ARNs' : 'stream ARN';
   acknowledge(
     role,
     'AwsSolutions-IAM5[Resource::*]',
-    `Resource "*" appears only for xray:PutTraceSegments and xray:PutTelemetryRecords (Lambda active tracing) and dynamodb:ListStreams (needed by the Lambda stream poller); none of these actions supports resource-level permissions. Reading the stream itself (DescribeStream, GetRecords, GetShardIterator) is limited to the ${stream} stream ARN, and ${named}.`,
+    `Resource "*" appears only for xray:PutTraceSegments and xray:PutTelemetryRecords (Lambda active tracing) and dynamodb:ListStreams (needed by the Lambda stream poller); none of these actions supports resource-level permissions. Reading the stream itself (DescribeStream, GetRecords, GetShardIterator) is limited to the ${stream} ${arns}, and ${named}.`,
   );
 }
 
@@ -258,4 +268,49 @@ export function acknowledgeAlarmEmailRedrive(subscription: IConstruct): void {
     'Serverless-SNSRedrivePolicy',
     "An email subscription of the alarm topic. SNS retries email delivery itself; what it still cannot deliver is a notification only, not data: the alarm's state and history stay in CloudWatch (console, DescribeAlarmHistory) whatever happens to the email. A dead-letter queue would be one more queue nobody reads, and an alarm on it would notify the same undeliverable addresses.",
   );
+}
+
+/**
+ * On the audit export's failure queue, which is itself the last stop: no
+ * redrive policy, and no DLQ of its own although it is one (see
+ * acknowledgeVerifierFailureQueue for why cdk-nag does not see that).
+ */
+export function acknowledgeAuditExportFailureQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'AwsSolutions-SQS3',
+    "This queue is itself a dead-letter queue: the on-failure destination (DestinationConfig.OnFailure) of the audit export's DynamoDB stream event source mapping, which cdk-nag does not recognize as such. A dead-letter queue behind it would have nothing to catch, since nothing consumes this queue automatically; its depth is alarmed.",
+  );
+  acknowledge(
+    queue,
+    'Serverless-SQSRedrivePolicy',
+    "This queue is the on-failure destination of the audit export's stream event source mapping; nothing consumes it automatically, so a redrive policy would have no consumer to count receives for. Its messages only name the stream records that failed (shard and sequence numbers): the events stay in the Audit table, and exporting them again writes the same objects (their keys are functions of the event). Any message alarms.",
+  );
+}
+
+/** Serverless-LambdaDLQ on the audit export, which is never invoked asynchronously. */
+export function acknowledgeAuditExportInvocation(fn: IConstruct): void {
+  acknowledge(
+    fn,
+    'Serverless-LambdaDLQ',
+    "Invoked only by its DynamoDB stream event source mapping, whose poller calls the function synchronously; a function dead-letter queue applies only to asynchronous invocations and would never receive anything. A failing batch is bisected and retried, and what still fails goes to the mapping's on-failure destination, the audit export's SQS failure queue, whose depth is alarmed.",
+  );
+}
+
+/**
+ * AwsSolutions-IAM5 on the audit export's role: s3:PutObject under the
+ * export's prefixes of the one export bucket.
+ */
+export function acknowledgeAuditExportObjects(
+  role: IConstruct,
+  bucket: IBucket,
+  prefixes: readonly string[],
+): void {
+  const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
+  for (const prefix of prefixes)
+    acknowledge(
+      role,
+      `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
+      `Export object keys are made from each event (events/date=<day>/<log index>.json) and each checkpoint (checkpoints/<tree size>.txt), so no fixed list of object ARNs exists; the wildcard is limited to the ${prefix} prefix of the one audit export bucket and to s3:PutObject alone (no read, list, delete, version or ACL action). The bucket locks every object version in S3 Object Lock COMPLIANCE mode and its policy denies deletes, so a write can add a version but never remove or alter an exported one.`,
+    );
 }

@@ -5,6 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import {
   anchorsTable,
+  auditTable,
   documentsBucket,
   filesTable,
   identityTable,
@@ -12,7 +13,7 @@ import {
   notarizationsTable,
   type TableDefinition,
 } from '../shared/tables';
-import type { StempelData } from './data';
+import { AUDIT_EXPORT_BUCKET, AUDIT_EXPORT_PREFIXES, type StempelData } from './data';
 import type { FunctionName } from './functions';
 
 /** An Allow statement for exactly these actions on exactly these resources. */
@@ -64,6 +65,13 @@ export const OWNER_FILE_KEY_PURPOSE = 'owner-file-key';
  * transactions in the stores need dynamodb:PutItem and nothing more (and the
  * tsa function's Put-and-Update transaction PutItem and UpdateItem).
  *
+ * Every function that records audit events (the API functions with audited
+ * routes, and the verifier) may only put new items into the Audit table
+ * (dynamodb:PutItem, nothing else there): an event is never changed by the
+ * function that wrote it. The integrator seals them into the audit log, the
+ * audit function reads them through its four listing indexes (never Scan),
+ * and audit-export reads them from the table's stream only.
+ *
  * `tsaChain` is the SSM parameter with the TSA's certificate chain (lib/tsa.ts).
  */
 export function functionPolicies(
@@ -75,11 +83,15 @@ export function functionPolicies(
   const log = data.table(logTable);
   const files = data.table(filesTable);
   const anchors = data.table(anchorsTable);
+  const audit = data.table(auditTable);
   const documents = data.bucket(documentsBucket);
+  const auditExport = data.bucket(AUDIT_EXPORT_BUCKET);
   const notarizationsStream = notarizations.tableStreamArn;
   if (!notarizationsStream) throw new Error('the notarizations table needs its stream for the integrator');
   const filesStream = files.tableStreamArn;
   if (!filesStream) throw new Error('the Files table needs its stream for the verifier');
+  const auditStream = audit.tableStreamArn;
+  if (!auditStream) throw new Error('the Audit table needs its stream for the integrator and the export');
 
   const viaDynamo = { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } };
   const tableKeyForWriters = allow(
@@ -102,6 +114,15 @@ export function functionPolicies(
       },
     },
   );
+  // A stream consumer that only reads: the audit export never writes a table.
+  const tableKeyForStreamReaders = allow(['kms:Decrypt', 'kms:DescribeKey'], [data.dataKey.keyArn], {
+    StringEquals: {
+      'kms:ViaService': [
+        `dynamodb.${Aws.REGION}.amazonaws.com`,
+        `streams.dynamodb.${Aws.REGION}.amazonaws.com`,
+      ],
+    },
+  });
   /** Reading one table's stream (DescribeStream, GetRecords, GetShardIterator) and ListStreams, which has no resource. */
   const readStream = (streamArn: string) => [
     dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [streamArn]),
@@ -112,6 +133,10 @@ export function functionPolicies(
   const readLog = dynamo(['GetItem', 'BatchGetItem'], [log.tableArn]);
   // Signing and checking pagination cursors (the key policy allows these two roles and no one else).
   const macCursors = allow(['kms:GenerateMac', 'kms:VerifyMac'], [data.cursorKey.keyArn]);
+  // Recording audit events: new items only (a transaction's Put is authorized as PutItem).
+  const recordAudit = dynamo(['PutItem'], [audit.tableArn]);
+  // The audit log's verifier key (its private half signs only in the integrator).
+  const auditPublicKey = allow(['kms:GetPublicKey'], [data.auditKey.keyArn]);
 
   return {
     authorizer: [
@@ -123,6 +148,7 @@ export function functionPolicies(
     auth: [
       // Users, sessions (Put, Update), the access-token deny-list (Put) and login attempts (Update, Delete).
       dynamo(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], [identity.tableArn]),
+      recordAudit,
       tableKeyForWriters,
       // TOTP secrets are sealed with the data key directly, and only for that purpose.
       allow(['kms:Encrypt', 'kms:Decrypt'], [data.dataKey.keyArn], {
@@ -135,6 +161,7 @@ export function functionPolicies(
       // Create (Put), roles and disabling (Update), delete and unlock (Delete).
       dynamo(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], [identity.tableArn]),
       dynamo(['Query'], [identity.tableArn, indexArn(identity, identityTable, 'byList')]),
+      recordAudit,
       tableKeyForWriters,
       macCursors,
       readSettings,
@@ -157,6 +184,7 @@ export function functionPolicies(
       readLog,
       // Receipts are completed with the earliest external anchor that covers their entry (one Query).
       dynamo(['Query'], [anchors.tableArn]),
+      recordAudit,
       tableKeyForWriters,
       // Owner keys are wrapped with the data key directly, and only for that purpose.
       allow(['kms:Encrypt', 'kms:Decrypt'], [data.dataKey.keyArn], {
@@ -184,17 +212,72 @@ export function functionPolicies(
       macCursors,
       readSettings,
     ],
-    log: [readLog, tableKeyForReaders, allow(['kms:GetPublicKey'], [data.logKey.keyArn]), readSettings],
+    log: [
+      readLog,
+      tableKeyForReaders,
+      allow(['kms:GetPublicKey'], [data.logKey.keyArn]),
+      // Both logs live in the Log table; the audit log's verifier key may be served alongside.
+      auditPublicKey,
+      readSettings,
+    ],
+    audit: [
+      // One event (GetItem) and the listings, each from its index (never the table, never Scan).
+      dynamo(['GetItem'], [audit.tableArn]),
+      dynamo(
+        ['Query'],
+        (['byDay', 'byActor', 'byAction', 'byTarget'] as const).map((name) =>
+          indexArn(audit, auditTable, name),
+        ),
+      ),
+      // Querying the trail is itself audited (audit.query).
+      recordAudit,
+      // Inclusion proofs and the audit checkpoint: the audit log's head and tiles, read only.
+      readLog,
+      tableKeyForWriters,
+      macCursors,
+      auditPublicKey,
+      readSettings,
+    ],
+    'audit-export': [
+      // Sealed events arrive on the Audit table's stream (Lambda's poller reads it with this role).
+      ...readStream(auditStream),
+      tableKeyForStreamReaders,
+      // Their inclusion proofs and the signed audit checkpoints: the head and tiles, read only.
+      readLog,
+      auditPublicKey,
+      // Write-once objects under the two export prefixes only; no read, list or delete.
+      allow(
+        ['s3:PutObject'],
+        [
+          auditExport.arnForObjects(`${AUDIT_EXPORT_PREFIXES.events}*`),
+          auditExport.arnForObjects(`${AUDIT_EXPORT_PREFIXES.checkpoints}*`),
+        ],
+      ),
+      // SSE-KMS with the data key: S3 asks for a data key on the writer's behalf, for this bucket only.
+      allow(['kms:GenerateDataKey'], [data.dataKey.keyArn], {
+        StringEquals: {
+          'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com`,
+          'kms:EncryptionContext:aws:s3:arn': auditExport.bucketArn,
+        },
+      }),
+      readSettings,
+    ],
     integrator: [
       // The pending queue (sparse byPending index); "already in the log?" (BatchGetItem) and sealing
       // (UpdateItem, and GetItem to tell an erased notarization from a duplicate).
       dynamo(['Query'], [indexArn(notarizations, notarizationsTable, 'byPending')]),
       dynamo(['GetItem', 'BatchGetItem', 'UpdateItem'], [notarizations.tableArn]),
+      // The same for audit events, the audit log's queue (sealing and quarantine are UpdateItem).
+      dynamo(['Query'], [indexArn(audit, auditTable, 'byPending')]),
+      dynamo(['GetItem', 'BatchGetItem', 'UpdateItem'], [audit.tableArn]),
+      // Both logs' tiles, entry bundles and heads.
       dynamo(['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], [log.tableArn]),
-      // The stream that says "there is work" (Lambda's poller reads it with this role).
-      ...readStream(notarizationsStream),
+      // The streams that say "there is work" (Lambda's poller reads them with this role).
+      dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [notarizationsStream, auditStream]),
+      dynamo(['ListStreams'], ['*']),
       tableKeyForStreamConsumers,
       allow(['kms:Sign', 'kms:GetPublicKey'], [data.logKey.keyArn]),
+      allow(['kms:Sign', 'kms:GetPublicKey'], [data.auditKey.keyArn]),
       readSettings,
     ],
     verifier: [
@@ -202,6 +285,7 @@ export function functionPolicies(
       dynamo(['GetItem', 'UpdateItem'], [files.tableArn]),
       // The notarization: created with a conditional put, read back, and the file attached to it.
       dynamo(['GetItem', 'PutItem', 'UpdateItem'], [notarizations.tableArn]),
+      recordAudit,
       // The Files table's stream, which hands uploads over (Lambda's poller reads it with this role).
       ...readStream(filesStream),
       tableKeyForStreamConsumers,
@@ -223,6 +307,7 @@ export function functionPolicies(
       dynamo(['GetItem', 'PutItem', 'UpdateItem'], [notarizations.tableArn]),
       // Back-pressure: the age of the oldest pending notarization, as the notarizations function checks it.
       dynamo(['Query'], [indexArn(notarizations, notarizationsTable, 'byPending')]),
+      recordAudit,
       tableKeyForWriters,
       // Signing the tokens (the key policy allows this role and no one else); the chain is in SSM.
       allow(['kms:Sign'], [data.tsaKey.keyArn]),
@@ -264,8 +349,15 @@ export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];
 /** Functions that get STEMPEL_LOG_KMS_KEY_ID: the one that signs checkpoints and the one that publishes its key. */
 export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator'];
 
+/**
+ * Functions that get STEMPEL_AUDIT_KMS_KEY_ID: the integrator, which signs
+ * audit checkpoints, and those that serve the audit log's key or prove
+ * events against its checkpoints.
+ */
+export const AUDIT_KEY_ENV: readonly FunctionName[] = ['integrator', 'audit', 'audit-export', 'log'];
+
 /** Functions that get STEMPEL_CURSOR_KMS_KEY_ID: the ones that list with signed pagination cursors. */
-export const CURSOR_KEY_ENV: readonly FunctionName[] = ['users', 'notarizations'];
+export const CURSOR_KEY_ENV: readonly FunctionName[] = ['users', 'notarizations', 'audit'];
 
 /**
  * Functions that get STEMPEL_TSA_KMS_KEY_ID, STEMPEL_TSA_KEY_ALGORITHM and
@@ -308,9 +400,11 @@ export const TSA_ISSUER_KEY_USES = {
 export const KEY_USERS = {
   tokenKey: { actions: ['kms:Sign'], functions: ['auth'] },
   logKey: { actions: ['kms:Sign'], functions: ['integrator'] },
+  // The integrator seals both logs.
+  auditKey: { actions: ['kms:Sign'], functions: ['integrator'] },
   cursorKey: { actions: ['kms:GenerateMac', 'kms:VerifyMac'], functions: CURSOR_KEY_ENV },
   tsaKey: { actions: ['kms:Sign'], functions: TSA_KEY_ENV },
 } as const satisfies Record<
-  'tokenKey' | 'logKey' | 'cursorKey' | 'tsaKey',
+  'tokenKey' | 'logKey' | 'auditKey' | 'cursorKey' | 'tsaKey',
   { readonly actions: readonly string[]; readonly functions: readonly FunctionName[] }
 >;

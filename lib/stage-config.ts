@@ -44,6 +44,12 @@ export interface StageConfig {
    * CA key of the stack certifies the TSA key at deploy time (lib/tsa.ts).
    */
   readonly tsaCertificateChainPem?: string;
+  /**
+   * Days every object of the audit export bucket is locked in S3 Object Lock
+   * COMPLIANCE mode: no one, the account root included, can delete or
+   * overwrite it before then, and the retention cannot be shortened.
+   */
+  readonly auditRetentionDays: number;
 }
 
 type Preset = Omit<
@@ -63,6 +69,8 @@ const PRESETS: Record<StageName, Preset> = {
     executionLogLevel: MethodLoggingLevel.INFO,
     settings: { issuer: 'stempel-dev', logOrigin: 'stempel-dev/notarizations' },
     terminationProtection: false,
+    // A day: dev exports are locked too, but must not pile up for years.
+    auditRetentionDays: 1,
   },
   prod: {
     throttle: { rateLimit: 200, burstLimit: 400 },
@@ -73,6 +81,8 @@ const PRESETS: Record<StageName, Preset> = {
     executionLogLevel: MethodLoggingLevel.ERROR,
     settings: { issuer: 'stempel-prod', logOrigin: 'stempel-prod/notarizations' },
     terminationProtection: true,
+    // Seven years (7 × 365 days).
+    auditRetentionDays: 2555,
   },
 };
 
@@ -163,6 +173,26 @@ export function parseTsaCertificateChain(raw: unknown): string | undefined {
   return pem;
 }
 
+/** The longest audit retention accepted: S3 Object Lock allows up to 100 years. */
+const MAX_AUDIT_RETENTION_DAYS = 36_500;
+
+/**
+ * Parses the `auditRetentionDays` context value: whole days, 1 to 36500. A
+ * number or its decimal string (`-c auditRetentionDays=3650`).
+ */
+export function parseAuditRetentionDays(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const days =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\d+$/.test(raw.trim())
+        ? Number(raw)
+        : Number.NaN;
+  if (!Number.isSafeInteger(days) || days < 1 || days > MAX_AUDIT_RETENTION_DAYS)
+    throw new Error(`auditRetentionDays must be whole days from 1 to ${MAX_AUDIT_RETENTION_DAYS}`);
+  return days;
+}
+
 /** Per-deployment values from the CDK context (`-c name=value`). */
 export interface StageOverrides {
   /** Comma-separated browser origins. */
@@ -176,6 +206,8 @@ export interface StageOverrides {
    * log forever: set it to a domain you control before the first notarization.
    */
   readonly logOrigin?: unknown;
+  /** Days the audit export is locked (COMPLIANCE), instead of the stage's default. */
+  readonly auditRetentionDays?: unknown;
 }
 
 /** The configuration of one stage, with the context's overrides. */
@@ -196,6 +228,7 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
     settings: parsed.data,
     alarmEmails: parseAlarmEmails(overrides.alarmEmails),
     ...optional('tsaCertificateChainPem', parseTsaCertificateChain(overrides.tsaCertificateChainPem)),
+    auditRetentionDays: parseAuditRetentionDays(overrides.auditRetentionDays) ?? preset.auditRetentionDays,
   };
 }
 
@@ -203,8 +236,8 @@ const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /**
- * Reads `stage` (default dev), `corsOrigins`, `logOrigin`, `alarmEmails` and
- * the imported TSA chain from the CDK context: `tsaCertificateChainFile` (a
+ * Reads `stage` (default dev), `corsOrigins`, `logOrigin`, `alarmEmails`,
+ * `auditRetentionDays` and the imported TSA chain from the CDK context: `tsaCertificateChainFile` (a
  * PEM file, read at synth) or `tsaCertificateChainPem` (the PEM text itself).
  */
 export function stageConfigFromContext(node: Node): StageConfig {
@@ -217,6 +250,7 @@ export function stageConfigFromContext(node: Node): StageConfig {
     corsOrigins: node.tryGetContext('corsOrigins'),
     logOrigin: node.tryGetContext('logOrigin'),
     alarmEmails: node.tryGetContext('alarmEmails'),
+    auditRetentionDays: node.tryGetContext('auditRetentionDays'),
     tsaCertificateChainPem: chainFile
       ? readFileSync(chainFile, 'utf8')
       : node.tryGetContext('tsaCertificateChainPem'),

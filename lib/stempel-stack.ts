@@ -1,14 +1,17 @@
+import { existsSync } from 'node:fs';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../shared/http/routes';
 import { ENV } from '../shared/runtime/environment';
-import { buckets, documentsBucket, filesTable, notarizationsTable } from '../shared/tables';
+import { auditTable, documentsBucket, filesTable, notarizationsTable } from '../shared/tables';
 import { AT_LEAST, functionMetric, StempelAlarms } from './alarms';
 import { Anchor } from './anchor';
 import { StempelApi } from './api';
-import { type KeyUse, StempelData } from './data';
+import { AuditAnalytics } from './audit-analytics';
+import { AuditExport } from './audit-export';
+import { AUDIT_EXPORT_BUCKET, type KeyUse, StempelData } from './data';
 import {
   type FunctionName,
   type ScheduledFunctionName,
@@ -18,6 +21,7 @@ import {
 import { Integrator } from './integrator';
 import { acknowledgeApiFunction, acknowledgeDocumentObjects } from './nag';
 import {
+  AUDIT_KEY_ENV,
   CURSOR_KEY_ENV,
   DATA_KEY_ENV,
   DOCUMENT_PREFIX,
@@ -33,6 +37,13 @@ import type { StageConfig } from './stage-config';
 import { TsaCertificates } from './tsa';
 import { Verifier } from './verifier';
 import { StempelWaf } from './waf';
+
+/**
+ * Whether the audit export's handler (functions/audit-export.ts) exists yet.
+ * Interim: until it lands, the stack has the export bucket, its Glue table and
+ * the workgroup, but not the export function, its stream trigger or alarm.
+ */
+const AUDIT_EXPORT_READY = existsSync(new URL('../functions/audit-export.ts', import.meta.url));
 
 export interface StempelStackProps extends StackProps {
   readonly config: StageConfig;
@@ -58,7 +69,8 @@ const FEATURE_FLAGS = {
  * seals pending notarizations into the log, the verifier that hashes uploads
  * handed over for notarizing, the TSA's certificate chain (from the stack's
  * own CA, or imported), the anchor function that time-stamps checkpoints with
- * external TSAs, and the alarms.
+ * external TSAs, the audit trail's export (a write-once bucket fed from the
+ * Audit table's stream, queried with Athena), and the alarms.
  *
  * @example
  * new StempelStack(app, 'Stempel-dev', { config: stageConfig('dev') });
@@ -75,6 +87,7 @@ export class StempelStack extends Stack {
       accessLogExpiration: config.accessLogExpiration,
       corsOrigins: config.corsOrigins,
       tsaCertificateAuthority: config.tsaCertificateChainPem === undefined,
+      auditRetentionDays: config.auditRetentionDays,
     });
 
     // The TSA's certificate chain: issued at deploy time by the stack's CA key, or the operator's own.
@@ -89,7 +102,7 @@ export class StempelStack extends Stack {
 
     const sharedEnvironment: Record<string, string> = {
       ...Object.fromEntries(data.allTables.map(({ def, table }) => [def.envVar, table.tableName])),
-      ...Object.fromEntries(buckets.map((def) => [def.envVar, data.bucket(def).bucketName])),
+      ...Object.fromEntries(data.allBuckets.map(({ def, bucket }) => [def.envVar, bucket.bucketName])),
       [ENV.settingsParameter]: data.settingsParameter.parameterName,
       [ENV.corsOrigins]: config.corsOrigins.join(','),
     };
@@ -98,6 +111,7 @@ export class StempelStack extends Stack {
       ...sharedEnvironment,
       ...(TOKEN_KEY_ENV.includes(name) ? { [ENV.tokenKeyId]: data.tokenKey.keyId } : {}),
       ...(LOG_KEY_ENV.includes(name) ? { [ENV.logKeyId]: data.logKey.keyId } : {}),
+      ...(AUDIT_KEY_ENV.includes(name) ? { [ENV.auditKeyId]: data.auditKey.keyId } : {}),
       ...(DATA_KEY_ENV.includes(name) ? { [ENV.dataKeyId]: data.dataKey.keyId } : {}),
       ...(CURSOR_KEY_ENV.includes(name) ? { [ENV.cursorKeyId]: data.cursorKey.keyId } : {}),
       ...(TSA_KEY_ENV.includes(name)
@@ -134,6 +148,7 @@ export class StempelStack extends Stack {
 
     const integrator = new Integrator(this, 'Integrator', {
       notarizations: data.table(notarizationsTable),
+      audit: data.table(auditTable),
       environment: environment('integrator'),
       statements: policies.integrator,
       ...logging,
@@ -159,6 +174,26 @@ export class StempelStack extends Stack {
       every: Duration.minutes(5),
     });
     roles.set('anchor', anchor.function.role);
+
+    // Copies sealed audit events (the Audit table's stream) to the write-once export bucket.
+    const auditExportBucket = data.bucket(AUDIT_EXPORT_BUCKET);
+    const auditExport = AUDIT_EXPORT_READY
+      ? new AuditExport(this, 'AuditExport', {
+          audit: data.table(auditTable),
+          bucket: auditExportBucket,
+          environment: environment('audit-export'),
+          statements: policies['audit-export'],
+          ...logging,
+        })
+      : undefined;
+    if (auditExport) roles.set('audit-export', auditExport.function.role);
+    // The export in Athena: a Glue table with partition projection, a workgroup and the saved queries.
+    const auditAnalytics = new AuditAnalytics(this, 'AuditAnalytics', {
+      stage: config.stage,
+      exportBucket: auditExportBucket,
+      dataKey: data.dataKey,
+      accessLogs: data.accessLogs,
+    });
 
     // Each signing key and the cursor key: usable by the roles of KEY_USERS and denied to everyone else.
     const role = (name: FunctionName) => {
@@ -226,6 +261,27 @@ export class StempelStack extends Stack {
       comparisonOperator: AT_LEAST,
       evaluationPeriods: 1,
     });
+    // An audit event whose recorded time is outside the seal window: written behind the API's back.
+    alarms.add('AuditEventsQuarantined', {
+      alarmDescription:
+        'The integrator quarantined an audit event whose recorded time is outside the seal window (aged or in the future): an event may have been written or changed behind the API. Investigate the quarantined items in the Audit table.',
+      metric: functionMetric('integrator', 'AuditQuarantined'),
+      threshold: 1,
+      comparisonOperator: AT_LEAST,
+      evaluationPeriods: 1,
+    });
+    if (auditExport)
+      alarms.add('AuditExportFailed', {
+        alarmDescription:
+          "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
+        metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
     alarms.add('AnchorRunsFailed', {
       alarmDescription:
         "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
@@ -260,6 +316,20 @@ export class StempelStack extends Stack {
       value: data.logKey.keyId,
       description: 'KMS Ed25519 key that signs log checkpoints (its public key is the verifier key)',
     });
+    new CfnOutput(this, 'AuditLogSigningKeyId', {
+      value: data.auditKey.keyId,
+      description:
+        'KMS Ed25519 key that signs audit log checkpoints (its public key is the audit verifier key)',
+    });
+    new CfnOutput(this, 'AuditGlueDatabaseName', {
+      value: auditAnalytics.databaseName,
+      description: 'Glue database of the audit export (table events, partitioned by date with projection)',
+    });
+    new CfnOutput(this, 'AuditAthenaWorkGroupName', {
+      value: auditAnalytics.workGroupName,
+      description: 'Athena workgroup for the audit export, with its saved queries',
+    });
+    new CfnOutput(this, 'AuditQueryResultsBucketName', { value: auditAnalytics.results.bucketName });
     new CfnOutput(this, 'CursorKeyId', {
       value: data.cursorKey.keyId,
       description: 'KMS HMAC key that signs pagination cursors',
@@ -285,7 +355,8 @@ export class StempelStack extends Stack {
     });
     for (const { def, table } of data.allTables)
       new CfnOutput(this, `${def.id}TableName`, { value: table.tableName });
-    for (const def of buckets)
-      new CfnOutput(this, `${def.id}BucketName`, { value: data.bucket(def).bucketName });
+    // Documents and the audit export (AuditExportBucketName).
+    for (const { def, bucket } of data.allBuckets)
+      new CfnOutput(this, `${def.id}BucketName`, { value: bucket.bucketName });
   }
 }

@@ -12,8 +12,8 @@ import { stageConfig } from '../../lib/stage-config';
 import { settingsSchema } from '../../shared/core/settings';
 import { FUNCTION_GROUPS } from '../../shared/http/routes';
 import { ENV } from '../../shared/runtime/environment';
-import { documentsBucket, filesTable, notarizationsTable } from '../../shared/tables';
-import { functionId, type Resource, resourcesOf, roleId, synthStempel } from './synth';
+import { auditTable, documentsBucket, filesTable, notarizationsTable } from '../../shared/tables';
+import { BACKGROUND_FUNCTIONS, functionId, type Resource, resourcesOf, roleId, synthStempel } from './synth';
 
 /*
  * Documents in S3 (docs/files.md): the bucket that only takes SSE-C writes,
@@ -22,7 +22,7 @@ import { functionId, type Resource, resourcesOf, roleId, synthStempel } from './
  * Files table's stream) may do with them.
  */
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier', 'anchor'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', ...BACKGROUND_FUNCTIONS] as const;
 
 interface Statement {
   readonly Sid?: string;
@@ -297,7 +297,12 @@ describe('documents (dev, no CORS origin)', () => {
       for (const name of ALL_FUNCTIONS) {
         if (name === 'notarizations' || name === 'verifier') continue;
         const statements = roleStatements(template, name);
-        const s3 = statements.filter((s) => list(s.Action).some((a) => a.startsWith('s3:')));
+        // The audit export writes to its own bucket, never to this one (checked in stempel-stack.test.ts).
+        const s3 = statements.filter(
+          (s) =>
+            list(s.Action).some((a) => a.startsWith('s3:')) &&
+            !(name === 'audit-export' && !JSON.stringify(s.Resource).includes(`"${bucketId}"`)),
+        );
         expect(
           s3.flatMap((s) => list(s.Action)).filter((a) => a !== 's3:ListBucket'),
           name,
@@ -347,6 +352,7 @@ describe('verifier (dev)', () => {
     const [settingsId] = byPrefix(template, 'AWS::SSM::Parameter', 'DataSettings');
     const [logsId] = byPrefix(template, 'AWS::Logs::LogGroup', 'VerifierFunctionLogs');
     const [queueId] = byPrefix(template, 'AWS::SQS::Queue', 'VerifierFailures');
+    const [auditId] = byPrefix(template, 'AWS::DynamoDB::Table', `Data${auditTable.id}`);
     const regional = (prefix: string) => ({
       'Fn::Join': ['', [prefix, { Ref: 'AWS::Region' }, '.amazonaws.com']],
     });
@@ -365,6 +371,8 @@ describe('verifier (dev)', () => {
           Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           Resource: getAtt(notarizationsId),
         },
+        // Its audit events: new items of the Audit table, nothing else there.
+        { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: getAtt(auditId) },
         // The Files table's stream, as the integrator reads the notarizations stream.
         {
           Effect: 'Allow',
@@ -490,6 +498,7 @@ describe('lifetime of uploads never notarized', () => {
       accessLogExpiration: Duration.days(1),
       corsOrigins: [],
       tsaCertificateAuthority: true,
+      auditRetentionDays: 1,
     });
     // Resolved without a synth: the restricted keys of this bare StempelData have no users.
     const cfn = data.bucket(documentsBucket).node.defaultChild as CfnBucket;

@@ -6,6 +6,7 @@ import { stageConfig } from '../../lib/stage-config';
 import { FUNCTION_GROUPS } from '../../shared/http/routes';
 import { ENV } from '../../shared/runtime/environment';
 import {
+  BACKGROUND_FUNCTIONS,
   functionId,
   importedChainPem,
   type Resource,
@@ -16,14 +17,14 @@ import {
 } from './synth';
 
 /*
- * The key policies of the restricted keys (the two Ed25519 signing keys, the
+ * The key policies of the restricted keys (the three Ed25519 signing keys, the
  * cursor MAC key, the TSA key and the TSA CA key): the account administers
  * them through IAM, exactly the signer roles may use them, and an explicit
  * Deny keeps every other principal from using them whatever its IAM policies
  * say.
  */
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier', 'anchor'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', ...BACKGROUND_FUNCTIONS] as const;
 /** The functions, and the deploy-time function that issues the TSA chain. */
 const ALL_ROLES = [...ALL_FUNCTIONS, 'tsa-certificate'] as const;
 type FunctionName = (typeof ALL_ROLES)[number];
@@ -41,9 +42,11 @@ interface Statement {
 const RESTRICTED = [
   { key: 'DataTokenSigningKey', uses: [{ use: ['kms:Sign'], users: ['auth'] }] },
   { key: 'DataLogSigningKey', uses: [{ use: ['kms:Sign'], users: ['integrator'] }] },
+  // The integrator seals both logs.
+  { key: 'DataAuditLogSigningKey', uses: [{ use: ['kms:Sign'], users: ['integrator'] }] },
   {
     key: 'DataCursorKey',
-    uses: [{ use: ['kms:GenerateMac', 'kms:VerifyMac'], users: ['users', 'notarizations'] }],
+    uses: [{ use: ['kms:GenerateMac', 'kms:VerifyMac'], users: ['users', 'notarizations', 'audit'] }],
   },
   // Tokens are signed by the tsa function; the deploy-time issuer reads the public key to certify it.
   {
@@ -247,7 +250,7 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
   });
 
   it('still lets IAM policies grant the public keys (kms:GetPublicKey, kms:DescribeKey)', () => {
-    for (const key of ['DataTokenSigningKey', 'DataLogSigningKey']) {
+    for (const key of ['DataTokenSigningKey', 'DataLogSigningKey', 'DataAuditLogSigningKey']) {
       const statements = statementsOf(key);
       for (const name of ['authorizer', 'log'] as const) {
         for (const action of ['kms:GetPublicKey', 'kms:DescribeKey'])
@@ -257,7 +260,7 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
     }
   });
 
-  it('gives the cursor key to users and notarizations: environment variable and IAM statement', () => {
+  it('gives the cursor key to users, notarizations and audit: environment variable and IAM statement', () => {
     const [cursorKey] = keyOf('DataCursorKey');
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
     const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
@@ -269,7 +272,7 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
         .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
         .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
       const mac = statements.filter((s) => ['kms:GenerateMac', 'kms:VerifyMac'].some((a) => allows(s, a)));
-      if (name === 'users' || name === 'notarizations') {
+      if (name === 'users' || name === 'notarizations' || name === 'audit') {
         expect(vars[ENV.cursorKeyId]).toEqual({ Ref: cursorKey });
         expect(mac).toEqual([
           {
@@ -334,6 +337,7 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
       accessLogExpiration: Duration.days(1),
       corsOrigins: [],
       tsaCertificateAuthority: true,
+      auditRetentionDays: 1,
     });
     expect(() => app.synth()).toThrow(/TokenSigningKey: no role may use this key/);
   });

@@ -6,6 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import {
   parseAlarmEmails,
+  parseAuditRetentionDays,
   parseCorsOrigins,
   parseTsaCertificateChain,
   STAGES,
@@ -57,6 +58,25 @@ describe('stage config', () => {
     const app = new App({ context: { logOrigin: 'notary.example.com/log' } });
     expect(stageConfigFromContext(app.node).settings.logOrigin).toBe('notary.example.com/log');
     expect(() => stageConfig('dev', { logOrigin: 'has space' })).toThrow(/invalid settings for dev/);
+  });
+});
+
+describe('audit retention', () => {
+  it('locks the audit export a day on dev and seven years on prod', () => {
+    expect(stageConfig('dev').auditRetentionDays).toBe(1);
+    expect(stageConfig('prod').auditRetentionDays).toBe(2555);
+  });
+
+  it('takes whole days from the context, as a number or a string', () => {
+    const app = new App({ context: { stage: 'prod', auditRetentionDays: '3650' } });
+    expect(stageConfigFromContext(app.node).auditRetentionDays).toBe(3650);
+    expect(stageConfig('dev', { auditRetentionDays: 30 }).auditRetentionDays).toBe(30);
+    expect(parseAuditRetentionDays(undefined)).toBeUndefined();
+    expect(parseAuditRetentionDays('')).toBeUndefined();
+  });
+
+  it.each([0, -1, 1.5, '7y', '1e3', 36_501, true])('refuses %s', (value) => {
+    expect(() => parseAuditRetentionDays(value)).toThrow(/whole days from 1 to 36500/);
   });
 });
 

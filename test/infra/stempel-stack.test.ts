@@ -1,6 +1,8 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FIELDS } from '../../lib/api';
+import { AUDIT_EVENT_COLUMNS } from '../../lib/audit-analytics';
+import { AUDIT_QUERIES } from '../../lib/audit-queries';
 import { SIZING } from '../../lib/functions';
 import { settingsSchema } from '../../shared/core/settings';
 import { gatewayProblemBody, gatewayProblems } from '../../shared/http/gateway-responses';
@@ -8,6 +10,8 @@ import { FUNCTION_GROUPS, routeList } from '../../shared/http/routes';
 import { ENV } from '../../shared/runtime/environment';
 import { buckets, tables } from '../../shared/tables';
 import {
+  AUDIT_EXPORT_READY,
+  BACKGROUND_FUNCTIONS,
   functionId,
   only,
   type Resource,
@@ -35,7 +39,7 @@ interface WafRule {
   };
 }
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', 'integrator', 'verifier', 'anchor'] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', ...BACKGROUND_FUNCTIONS] as const;
 
 /** The functions that may use the data key directly (not through DynamoDB), each for one purpose only. */
 const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
@@ -45,7 +49,10 @@ const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
 };
 
 /** The functions run by a table's stream, whose roles also need dynamodb:ListStreams (Resource "*"). */
-const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier'];
+const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier', 'audit-export'];
+
+/** The functions that record audit events: the API groups with audited routes, and the verifier. */
+const AUDIT_WRITERS: readonly string[] = ['auth', 'users', 'notarizations', 'tsa', 'verifier', 'audit'];
 
 /** The distinct actions of these statements, sorted. */
 const actionsOf = (statements: Record<string, unknown>[]) =>
@@ -104,9 +111,18 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
           expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
         expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
         expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
+        expect(vars[ENV.auditKeyId], `${name} ${ENV.auditKeyId}`).toEqual(
+          ['log', 'integrator', 'audit', 'audit-export'].includes(name)
+            ? { Ref: expect.stringMatching(/^DataAuditLogSigningKey[0-9A-F]{8}$/) }
+            : undefined,
+        );
+        // Every function learns the export bucket's name (it is in the shared environment).
+        expect(vars.AUDIT_EXPORT_BUCKET).toEqual({
+          Ref: expect.stringMatching(/^DataAuditExport[0-9A-F]{8}$/),
+        });
         expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations', 'verifier'].includes(name));
         expect(vars[ENV.cursorKeyId]).toEqual(
-          ['users', 'notarizations'].includes(name)
+          ['users', 'notarizations', 'audit'].includes(name)
             ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
             : undefined,
         );
@@ -147,17 +163,37 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
     });
 
-    it('runs the integrator on new pending notarizations and on a schedule, failures to a queue', () => {
+    it('runs the integrator on new pending notarizations and audit events and on a schedule, failures to a queue', () => {
       const integrator = functionId(template, 'integrator');
-      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        FunctionName: { Ref: integrator },
-        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataNotarizations'), 'StreamArn'] },
-        StartingPosition: 'LATEST',
-        FilterCriteria: {
-          Filters: [{ Pattern: Match.serializedJson(Match.objectLike({ eventName: ['INSERT'] })) }],
-        },
-        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
-      });
+      const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(
+        (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: integrator }),
+      );
+      // One per stream: the notarizations' and the Audit table's, with the same filter and settings.
+      expect(
+        mappings
+          .map((m) => (m.Properties.EventSourceArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0])
+          .sort(),
+      ).toEqual([
+        expect.stringMatching(/^DataAudit[0-9A-F]{8}$/),
+        expect.stringMatching(/^DataNotarizations[0-9A-F]{8}$/),
+      ]);
+      for (const mapping of mappings) {
+        expect(mapping.Properties).toMatchObject({
+          StartingPosition: 'LATEST',
+          BatchSize: 100,
+          MaximumRetryAttempts: 2,
+          DestinationConfig: {
+            OnFailure: {
+              Destination: { 'Fn::GetAtt': [expect.stringMatching(/^IntegratorFailures/), 'Arn'] },
+            },
+          },
+        });
+        const [filter] = (mapping.Properties.FilterCriteria as { Filters: [{ Pattern: string }] }).Filters;
+        expect(JSON.parse(filter.Pattern)).toEqual({
+          eventName: ['INSERT'],
+          dynamodb: { NewImage: { pending: { S: [{ exists: true }] } } },
+        });
+      }
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(5 minutes)',
         Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
@@ -324,6 +360,34 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'ssm:GetParameter',
       ],
       public: ['dynamodb:DescribeTable', 's3:ListBucket', 'ssm:GetParameter'],
+      audit: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        ...TABLE_WRITER_KMS,
+        ...CURSOR_MAC,
+        'kms:GetPublicKey',
+        'ssm:GetParameter',
+      ],
+      'audit-export': [
+        'dynamodb:BatchGetItem',
+        'dynamodb:DescribeStream',
+        'dynamodb:GetItem',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:GenerateDataKey',
+        'kms:GetPublicKey',
+        's3:PutObject',
+        // The failure queue of its event source mapping.
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+        'ssm:GetParameter',
+      ],
       tsa: [
         'dynamodb:GetItem',
         'dynamodb:PutItem',
@@ -416,7 +480,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         expect(JSON.stringify(statementsOf(template, name))).not.toContain('index/*');
     });
 
-    it('uses the data key only through DynamoDB, and Resource "*" only for X-Ray and ListStreams', () => {
+    it('uses the data key only through DynamoDB (or S3, for the export), and Resource "*" only for X-Ray and ListStreams', () => {
       const keyOwnUse = ['kms:Sign', 'kms:GetPublicKey', 'kms:GenerateMac', 'kms:VerifyMac'];
       for (const name of ALL_FUNCTIONS) {
         for (const s of statementsOf(template, name)) {
@@ -856,6 +920,332 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     });
   });
 
+  describe('audit trail', () => {
+    const tableId = (prefix: string) => {
+      const found = Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).filter((id) =>
+        new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id),
+      );
+      expect(found).toHaveLength(1);
+      return found[0] as string;
+    };
+    const bucketId = (prefix: string) => {
+      const found = Object.keys(resourcesOf(template, 'AWS::S3::Bucket')).filter((id) =>
+        new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id),
+      );
+      expect(found).toHaveLength(1);
+      return found[0] as string;
+    };
+    /** The actions of one function on the Audit table itself (its ARN), and on its indexes. */
+    const onAudit = (name: string) => {
+      const audit = tableId('DataAudit');
+      const statements = statementsOf(template, name);
+      const resources = (st: Record<string, unknown>) => [st.Resource].flat().map((r) => JSON.stringify(r));
+      return {
+        table: actionsOf(
+          statements.filter((st) =>
+            resources(st).some((r) => r === JSON.stringify({ 'Fn::GetAtt': [audit, 'Arn'] })),
+          ),
+        ),
+        indexes: [
+          ...new Set(
+            statements.flatMap((st) =>
+              resources(st)
+                .filter((r) => r.includes(`"${audit}"`) && r.includes('/index/'))
+                .map(
+                  (r) => `${actionsOf([st]).join(',')} ${(/\/index\/(\w+)/.exec(r) as RegExpExecArray)[1]}`,
+                ),
+            ),
+          ),
+        ].sort(),
+      };
+    };
+
+    it('lets each function that records events only put new items into the Audit table', () => {
+      for (const name of ['auth', 'users', 'notarizations', 'tsa', 'verifier'])
+        expect(onAudit(name), name).toEqual({ table: ['dynamodb:PutItem'], indexes: [] });
+      for (const name of ALL_FUNCTIONS.filter((n) => !AUDIT_WRITERS.includes(n) && n !== 'integrator'))
+        expect(
+          onAudit(name).table.filter((a) => a !== 'dynamodb:DescribeTable'),
+          name,
+        ).toEqual([]);
+    });
+
+    it('lets the audit function read events through its four listing indexes (never Scan) and record its own', () => {
+      expect(onAudit('audit')).toEqual({
+        table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        indexes: [
+          'dynamodb:Query byAction',
+          'dynamodb:Query byActor',
+          'dynamodb:Query byDay',
+          'dynamodb:Query byTarget',
+        ],
+      });
+      // Proofs: the Log table, read only.
+      const onLog = statementsOf(template, 'audit').filter((st) =>
+        JSON.stringify(st.Resource).includes(`"${tableId('DataLog')}"`),
+      );
+      expect(actionsOf(onLog)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+      for (const name of ALL_FUNCTIONS)
+        expect(JSON.stringify(statementsOf(template, name)), name).not.toContain(
+          'dynamodb:Scan"],"Resource":{"Fn::GetAtt":["DataAudit',
+        );
+    });
+
+    it('lets the integrator seal audit events: the byPending queue, "already sealed?", seal and quarantine', () => {
+      expect(onAudit('integrator')).toEqual({
+        table: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        indexes: ['dynamodb:Query byPending'],
+      });
+    });
+
+    it('signs audit checkpoints with a third retained Ed25519 key, only in the integrator', () => {
+      const keys = Object.entries(resourcesOf(template, 'AWS::KMS::Key')).filter(([id]) =>
+        /^DataAuditLogSigningKey[0-9A-F]{8}$/.test(id),
+      );
+      expect(keys).toHaveLength(1);
+      const [keyId, key] = keys[0] as [string, Resource];
+      expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' });
+      expect(key.DeletionPolicy).toBe('Retain');
+      const uses = (name: string) =>
+        actionsOf(
+          statementsOf(template, name).filter((st) => JSON.stringify(st.Resource).includes(`"${keyId}"`)),
+        );
+      expect(uses('integrator')).toEqual(['kms:GetPublicKey', 'kms:Sign']);
+      for (const name of ['log', 'audit', ...(AUDIT_EXPORT_READY ? ['audit-export'] : [])])
+        expect(uses(name), name).toEqual(['kms:GetPublicKey']);
+      for (const name of ALL_FUNCTIONS.filter(
+        (n) => !['integrator', 'log', 'audit', 'audit-export'].includes(n),
+      ))
+        expect(uses(name), name).toEqual([]);
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+      expect(outputs.AuditLogSigningKeyId?.Value).toEqual({ Ref: keyId });
+    });
+
+    it.skipIf(!AUDIT_EXPORT_READY)(
+      'exports sealed events from the Audit stream in bisected batches, failures to an alarmed queue',
+      () => {
+        const exporter = functionId(template, 'audit-export');
+        const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(
+          (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: exporter }),
+        );
+        expect(mappings).toHaveLength(1);
+        const [mapping] = mappings as [Resource];
+        const failures = (
+          mapping.Properties.DestinationConfig as { OnFailure: { Destination: { 'Fn::GetAtt': [string] } } }
+        ).OnFailure.Destination['Fn::GetAtt'][0];
+        expect(failures).toMatch(/^AuditExportFailures[0-9A-F]{8}$/);
+        expect(mapping.Properties).toMatchObject({
+          EventSourceArn: { 'Fn::GetAtt': [tableId('DataAudit'), 'StreamArn'] },
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: 100,
+          BisectBatchOnFunctionError: true,
+          MaximumRetryAttempts: 5,
+        });
+        const [filter] = (mapping.Properties.FilterCriteria as { Filters: [{ Pattern: string }] }).Filters;
+        expect(JSON.parse(filter.Pattern)).toEqual({
+          eventName: ['INSERT', 'MODIFY'],
+          dynamodb: { NewImage: { logIndex: { N: [{ exists: true }] } } },
+        });
+        const queue = resourcesOf(template, 'AWS::SQS::Queue')[failures] as Resource;
+        expect(queue.Properties).toEqual({ MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+        const alarm = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).find(
+          (a) => a.Properties.AlarmName === 'stempel-dev-AuditExportFailed',
+        );
+        expect(alarm?.Properties).toMatchObject({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+        expect(JSON.stringify(alarm?.Properties.Dimensions)).toContain(failures);
+        // Stream-run only: no schedule, no asynchronous invocation.
+        const fn = resourcesOf(template, 'AWS::Lambda::Function')[exporter] as Resource;
+        expect(fn.Properties.DeadLetterConfig).toBeUndefined();
+        const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(vars.AUDIT_EXPORT_BUCKET).toEqual({ Ref: bucketId('DataAuditExport') });
+      },
+    );
+
+    it.skipIf(!AUDIT_EXPORT_READY)('lets the export put objects under events/ and checkpoints/ only', () => {
+      const bucket = bucketId('DataAuditExport');
+      const s3 = statementsOf(template, 'audit-export').filter((st) =>
+        actionsOf([st]).some((a) => a.startsWith('s3:')),
+      );
+      expect(s3).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: ['events/*', 'checkpoints/*'].map((p) => ({
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${p}`]],
+          })),
+        },
+      ]);
+      const direct = statementsOf(template, 'audit-export').filter((st) =>
+        actionsOf([st]).includes('kms:GenerateDataKey'),
+      );
+      expect(direct).toHaveLength(1);
+      expect(JSON.stringify(direct[0]?.Condition)).toContain('"kms:EncryptionContext:aws:s3:arn"');
+      expect(JSON.stringify(direct[0]?.Condition)).toContain('s3.');
+      // No other function may write to (or read) the export bucket.
+      for (const name of ALL_FUNCTIONS.filter((n) => n !== 'audit-export'))
+        expect(JSON.stringify(statementsOf(template, name)), name).not.toContain(`"${bucket}"`);
+    });
+
+    it('keeps the export write-once: Object Lock COMPLIANCE for the stage days, versioned, SSE-KMS, private, logged', () => {
+      const id = bucketId('DataAuditExport');
+      const bucket = resourcesOf(template, 'AWS::S3::Bucket')[id] as Resource;
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.Properties).toMatchObject({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 1 } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^DataDataKey/), 'Arn'] },
+              },
+            },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LoggingConfiguration: { LogFilePrefix: 'audit-export/' },
+      });
+      const policy = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).find(
+        (p) => (p.Properties.Bucket as { Ref?: string }).Ref === id,
+      );
+      const statements = JSON.stringify(policy?.Properties.PolicyDocument);
+      expect(statements).toContain('"aws:SecureTransport":"false"');
+      expect(statements).toContain('"Sid":"DenyDeletes"');
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+      expect(outputs.AuditExportBucketName?.Value).toEqual({ Ref: id });
+    });
+
+    it('locks the prod export for seven years, and for the days of -c auditRetentionDays', () => {
+      const days = (t: Template) =>
+        Object.entries(resourcesOf(t, 'AWS::S3::Bucket'))
+          .filter(([id]) => /^DataAuditExport[0-9A-F]{8}$/.test(id))
+          .map(([, b]) => b.Properties.ObjectLockConfiguration);
+      expect(days(synthStempel({ stage: 'prod' }).template)).toEqual([
+        { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+      ]);
+      expect(days(synthStempel({ stage: 'dev', auditRetentionDays: '30' }).template)).toEqual([
+        { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } },
+      ]);
+    }, 120_000);
+
+    it('describes the export to Athena: Glue table events over events/ with date partition projection', () => {
+      const database = only(template, 'AWS::Glue::Database');
+      expect(database.Properties.DatabaseInput).toMatchObject({ Name: 'stempel_dev_audit' });
+      const table = only(template, 'AWS::Glue::Table');
+      const exportBucket = bucketId('DataAuditExport');
+      const events = { 'Fn::Join': ['', ['s3://', { Ref: exportBucket }, '/events/']] };
+      expect(table.Properties).toMatchObject({
+        DatabaseName: 'stempel_dev_audit',
+        TableInput: {
+          Name: 'events',
+          TableType: 'EXTERNAL_TABLE',
+          PartitionKeys: [{ Name: 'date', Type: 'string' }],
+          Parameters: {
+            'projection.enabled': 'true',
+            'projection.date.type': 'date',
+            'projection.date.format': 'yyyy-MM-dd',
+            'projection.date.range': '2026-01-01,NOW',
+            'projection.date.interval': '1',
+            'projection.date.interval.unit': 'DAYS',
+            'storage.location.template': {
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder
+              'Fn::Join': ['', ['s3://', { Ref: exportBucket }, '/events/date=${date}/']],
+            },
+          },
+          StorageDescriptor: {
+            Location: events,
+            SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+          },
+        },
+      });
+      const columns = (
+        table.Properties.TableInput as { StorageDescriptor: { Columns: { Name: string; Type: string }[] } }
+      ).StorageDescriptor.Columns;
+      expect(columns.map((c) => `${c.Name} ${c.Type}`)).toEqual([
+        'index bigint',
+        'entry string',
+        'treesize bigint',
+        'inclusionproof array<string>',
+        'at string',
+        'action string',
+        'actor string',
+        'target string',
+        'outcome string',
+        'reason string',
+        'changes string',
+        'requestid string',
+      ]);
+      expect(columns).toHaveLength(AUDIT_EVENT_COLUMNS.length);
+    });
+
+    it('has an Athena workgroup that enforces encrypted results in a bucket of its own', () => {
+      const workGroup = only(template, 'AWS::Athena::WorkGroup');
+      const results = bucketId('AuditAnalyticsResults');
+      expect(workGroup.Properties).toMatchObject({
+        Name: 'stempel-dev-audit',
+        WorkGroupConfiguration: {
+          EnforceWorkGroupConfiguration: true,
+          ResultConfiguration: {
+            OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: results }, '/']] },
+            EncryptionConfiguration: {
+              EncryptionOption: 'SSE_KMS',
+              KmsKey: { 'Fn::GetAtt': [expect.stringMatching(/^DataDataKey/), 'Arn'] },
+            },
+          },
+        },
+      });
+      const bucket = resourcesOf(template, 'AWS::S3::Bucket')[results] as Resource;
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+        LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 30 })] },
+        LoggingConfiguration: { LogFilePrefix: 'audit-query-results/' },
+      });
+      const policy = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).find(
+        (p) => (p.Properties.Bucket as { Ref?: string }).Ref === results,
+      );
+      expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    });
+
+    it('saves the audit queries of lib/audit-queries.ts in the workgroup', () => {
+      const named = Object.values(resourcesOf(template, 'AWS::Athena::NamedQuery'));
+      expect(named.map((q) => q.Properties.Name).sort()).toEqual(AUDIT_QUERIES.map((q) => q.name).sort());
+      for (const query of AUDIT_QUERIES) {
+        const found = named.find((q) => q.Properties.Name === query.name) as Resource;
+        expect(found.Properties).toMatchObject({
+          Database: 'stempel_dev_audit',
+          WorkGroup: 'stempel-dev-audit',
+          QueryString: query.sql,
+        });
+        expect(query.sql.split('?').length - 1, query.name).toBe(query.parameters.length);
+      }
+      const sql = (name: string) => AUDIT_QUERIES.find((q) => q.name === name)?.sql ?? '';
+      expect(sql('failed-logins-per-user-per-day')).toMatch(/action = 'auth\.login' AND outcome = 'failure'/);
+      expect(sql('failed-logins-per-user-per-day')).toMatch(/GROUP BY "date", target/);
+      expect(sql('actions-of-one-actor')).toMatch(/WHERE actor = \?/);
+      expect(sql('role-changes')).toMatch(/action = 'user\.update_roles'/);
+      expect(sql('document-access')).toMatch(
+        /action IN \('notarization\.receipt', 'notarization\.file', 'notarization\.timestamp', 'notarization\.get'\)\n {2}AND target = \?/,
+      );
+    });
+  });
+
   describe('alarms', () => {
     const alarm = (name: string) => {
       const found = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).find(
@@ -930,9 +1320,20 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(JSON.stringify(properties.Dimensions)).toMatch(/AnchorFailures[0-9A-F]{8}/);
     });
 
+    it('alarms on any quarantined audit event', () => {
+      expect(alarm('AuditEventsQuarantined').Properties).toMatchObject({
+        Namespace: 'Stempel',
+        MetricName: 'AuditQuarantined',
+        Dimensions: [{ Name: 'service', Value: 'stempel-integrator' }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
     it('sends ALARM and OK to the topic from every alarm', () => {
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(3);
+      // + AuditEventsQuarantined, and AuditExportFailed once the export exists
+      expect(alarms).toHaveLength(AUDIT_EXPORT_READY ? 5 : 4);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
         expect(a.Properties.OKActions).toEqual([{ Ref: topicId() }]);
@@ -994,11 +1395,11 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       });
     });
 
-    it('signs access tokens and log checkpoints with two separate Ed25519 KMS keys', () => {
+    it('signs access tokens, log checkpoints and audit checkpoints with three separate Ed25519 KMS keys', () => {
       const signing = Object.values(resourcesOf(template, 'AWS::KMS::Key')).filter(
         (k) => k.Properties.KeySpec === 'ECC_NIST_EDWARDS25519',
       );
-      expect(signing).toHaveLength(2);
+      expect(signing).toHaveLength(3);
       for (const key of signing) {
         expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
         expect(key.DeletionPolicy).toBe('Retain');
@@ -1076,6 +1477,10 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'TsaCaKeyId',
         'TsaCertificatesParameterName',
         'AlarmTopicArn',
+        'AuditLogSigningKeyId',
+        'AuditExportBucketName',
+        'AuditGlueDatabaseName',
+        'AuditAthenaWorkGroupName',
       ]),
     );
     expect(JSON.stringify(outputs.BinaryApiUrl?.Value)).toMatch(/TilesApi/);

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
@@ -6,6 +7,20 @@ import { applyNagPacks } from '../../lib/nag';
 import { stageConfig } from '../../lib/stage-config';
 import { StempelStack } from '../../lib/stempel-stack';
 import { certificatesPem, issueTsaChainSync } from '../../shared/core/certificates';
+
+/**
+ * Whether the audit export's handler (functions/audit-export.ts) exists yet:
+ * the stack builds the export function (and its alarm) only then.
+ */
+export const AUDIT_EXPORT_READY = existsSync(new URL('../../functions/audit-export.ts', import.meta.url));
+
+/** The stream- and schedule-run functions besides the API's, the export once its handler exists. */
+export const BACKGROUND_FUNCTIONS = [
+  'integrator',
+  'verifier',
+  'anchor',
+  ...(AUDIT_EXPORT_READY ? (['audit-export'] as const) : []),
+] as const;
 
 export interface Synthesized {
   readonly app: App;
@@ -22,6 +37,8 @@ export interface SynthOptions {
   readonly alarmEmails?: string;
   /** An imported TSA chain (PEM): no CA of the stack's own then. */
   readonly tsaCertificateChainPem?: string;
+  /** Days of S3 Object Lock on the audit export, instead of the stage's. */
+  readonly auditRetentionDays?: string;
 }
 
 /**
@@ -34,10 +51,11 @@ export function synthStempel({
   bundle = false,
   alarmEmails,
   tsaCertificateChainPem,
+  auditRetentionDays,
 }: SynthOptions = {}): Synthesized {
   const app = new App({ context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
   const stack = new StempelStack(app, `Stempel-${stage}`, {
-    config: stageConfig(stage, { corsOrigins, alarmEmails, tsaCertificateChainPem }),
+    config: stageConfig(stage, { corsOrigins, alarmEmails, tsaCertificateChainPem, auditRetentionDays }),
   });
   applyNagPacks(app);
   return { app, stack, template: Template.fromStack(stack) };
