@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
@@ -37,13 +36,6 @@ import type { StageConfig } from './stage-config';
 import { TsaCertificates } from './tsa';
 import { Verifier } from './verifier';
 import { StempelWaf } from './waf';
-
-/**
- * Whether the audit export's handler (functions/audit-export.ts) exists yet.
- * Interim: until it lands, the stack has the export bucket, its Glue table and
- * the workgroup, but not the export function, its stream trigger or alarm.
- */
-const AUDIT_EXPORT_READY = existsSync(new URL('../functions/audit-export.ts', import.meta.url));
 
 export interface StempelStackProps extends StackProps {
   readonly config: StageConfig;
@@ -177,16 +169,14 @@ export class StempelStack extends Stack {
 
     // Copies sealed audit events (the Audit table's stream) to the write-once export bucket.
     const auditExportBucket = data.bucket(AUDIT_EXPORT_BUCKET);
-    const auditExport = AUDIT_EXPORT_READY
-      ? new AuditExport(this, 'AuditExport', {
-          audit: data.table(auditTable),
-          bucket: auditExportBucket,
-          environment: environment('audit-export'),
-          statements: policies['audit-export'],
-          ...logging,
-        })
-      : undefined;
-    if (auditExport) roles.set('audit-export', auditExport.function.role);
+    const auditExport = new AuditExport(this, 'AuditExport', {
+      audit: data.table(auditTable),
+      bucket: auditExportBucket,
+      environment: environment('audit-export'),
+      statements: policies['audit-export'],
+      ...logging,
+    });
+    roles.set('audit-export', auditExport.function.role);
     // The export in Athena: a Glue table with partition projection, a workgroup and the saved queries.
     const auditAnalytics = new AuditAnalytics(this, 'AuditAnalytics', {
       stage: config.stage,
@@ -270,18 +260,17 @@ export class StempelStack extends Stack {
       comparisonOperator: AT_LEAST,
       evaluationPeriods: 1,
     });
-    if (auditExport)
-      alarms.add('AuditExportFailed', {
-        alarmDescription:
-          "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
-        metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      });
+    alarms.add('AuditExportFailed', {
+      alarmDescription:
+        "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
+      metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     alarms.add('AnchorRunsFailed', {
       alarmDescription:
         "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",

@@ -10,7 +10,6 @@ import { FUNCTION_GROUPS, routeList } from '../../shared/http/routes';
 import { ENV } from '../../shared/runtime/environment';
 import { buckets, tables } from '../../shared/tables';
 import {
-  AUDIT_EXPORT_READY,
   BACKGROUND_FUNCTIONS,
   functionId,
   only,
@@ -1011,7 +1010,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
           statementsOf(template, name).filter((st) => JSON.stringify(st.Resource).includes(`"${keyId}"`)),
         );
       expect(uses('integrator')).toEqual(['kms:GetPublicKey', 'kms:Sign']);
-      for (const name of ['log', 'audit', ...(AUDIT_EXPORT_READY ? ['audit-export'] : [])])
+      for (const name of ['log', 'audit', 'audit-export'])
         expect(uses(name), name).toEqual(['kms:GetPublicKey']);
       for (const name of ALL_FUNCTIONS.filter(
         (n) => !['integrator', 'log', 'audit', 'audit-export'].includes(n),
@@ -1021,51 +1020,48 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(outputs.AuditLogSigningKeyId?.Value).toEqual({ Ref: keyId });
     });
 
-    it.skipIf(!AUDIT_EXPORT_READY)(
-      'exports sealed events from the Audit stream in bisected batches, failures to an alarmed queue',
-      () => {
-        const exporter = functionId(template, 'audit-export');
-        const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(
-          (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: exporter }),
-        );
-        expect(mappings).toHaveLength(1);
-        const [mapping] = mappings as [Resource];
-        const failures = (
-          mapping.Properties.DestinationConfig as { OnFailure: { Destination: { 'Fn::GetAtt': [string] } } }
-        ).OnFailure.Destination['Fn::GetAtt'][0];
-        expect(failures).toMatch(/^AuditExportFailures[0-9A-F]{8}$/);
-        expect(mapping.Properties).toMatchObject({
-          EventSourceArn: { 'Fn::GetAtt': [tableId('DataAudit'), 'StreamArn'] },
-          StartingPosition: 'TRIM_HORIZON',
-          BatchSize: 100,
-          BisectBatchOnFunctionError: true,
-          MaximumRetryAttempts: 5,
-        });
-        const [filter] = (mapping.Properties.FilterCriteria as { Filters: [{ Pattern: string }] }).Filters;
-        expect(JSON.parse(filter.Pattern)).toEqual({
-          eventName: ['INSERT', 'MODIFY'],
-          dynamodb: { NewImage: { logIndex: { N: [{ exists: true }] } } },
-        });
-        const queue = resourcesOf(template, 'AWS::SQS::Queue')[failures] as Resource;
-        expect(queue.Properties).toEqual({ MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
-        const alarm = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).find(
-          (a) => a.Properties.AlarmName === 'stempel-dev-AuditExportFailed',
-        );
-        expect(alarm?.Properties).toMatchObject({
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Threshold: 0,
-          ComparisonOperator: 'GreaterThanThreshold',
-        });
-        expect(JSON.stringify(alarm?.Properties.Dimensions)).toContain(failures);
-        // Stream-run only: no schedule, no asynchronous invocation.
-        const fn = resourcesOf(template, 'AWS::Lambda::Function')[exporter] as Resource;
-        expect(fn.Properties.DeadLetterConfig).toBeUndefined();
-        const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-        expect(vars.AUDIT_EXPORT_BUCKET).toEqual({ Ref: bucketId('DataAuditExport') });
-      },
-    );
+    it('exports sealed events from the Audit stream in bisected batches, failures to an alarmed queue', () => {
+      const exporter = functionId(template, 'audit-export');
+      const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(
+        (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: exporter }),
+      );
+      expect(mappings).toHaveLength(1);
+      const [mapping] = mappings as [Resource];
+      const failures = (
+        mapping.Properties.DestinationConfig as { OnFailure: { Destination: { 'Fn::GetAtt': [string] } } }
+      ).OnFailure.Destination['Fn::GetAtt'][0];
+      expect(failures).toMatch(/^AuditExportFailures[0-9A-F]{8}$/);
+      expect(mapping.Properties).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [tableId('DataAudit'), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+      });
+      const [filter] = (mapping.Properties.FilterCriteria as { Filters: [{ Pattern: string }] }).Filters;
+      expect(JSON.parse(filter.Pattern)).toEqual({
+        eventName: ['INSERT', 'MODIFY'],
+        dynamodb: { NewImage: { logIndex: { N: [{ exists: true }] } } },
+      });
+      const queue = resourcesOf(template, 'AWS::SQS::Queue')[failures] as Resource;
+      expect(queue.Properties).toEqual({ MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+      const alarm = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).find(
+        (a) => a.Properties.AlarmName === 'stempel-dev-AuditExportFailed',
+      );
+      expect(alarm?.Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(JSON.stringify(alarm?.Properties.Dimensions)).toContain(failures);
+      // Stream-run only: no schedule, no asynchronous invocation.
+      const fn = resourcesOf(template, 'AWS::Lambda::Function')[exporter] as Resource;
+      expect(fn.Properties.DeadLetterConfig).toBeUndefined();
+      const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars.AUDIT_EXPORT_BUCKET).toEqual({ Ref: bucketId('DataAuditExport') });
+    });
 
-    it.skipIf(!AUDIT_EXPORT_READY)('lets the export put objects under events/ and checkpoints/ only', () => {
+    it('lets the export put objects under events/ and checkpoints/ only', () => {
       const bucket = bucketId('DataAuditExport');
       const s3 = statementsOf(template, 'audit-export').filter((st) =>
         actionsOf([st]).some((a) => a.startsWith('s3:')),
@@ -1332,8 +1328,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
 
     it('sends ALARM and OK to the topic from every alarm', () => {
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-      // + AuditEventsQuarantined, and AuditExportFailed once the export exists
-      expect(alarms).toHaveLength(AUDIT_EXPORT_READY ? 5 : 4);
+      // + AuditEventsQuarantined and AuditExportFailed
+      expect(alarms).toHaveLength(5);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
         expect(a.Properties.OKActions).toEqual([{ Ref: topicId() }]);

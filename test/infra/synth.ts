@@ -1,5 +1,4 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
@@ -8,19 +7,8 @@ import { stageConfig } from '../../lib/stage-config';
 import { StempelStack } from '../../lib/stempel-stack';
 import { certificatesPem, issueTsaChainSync } from '../../shared/core/certificates';
 
-/**
- * Whether the audit export's handler (functions/audit-export.ts) exists yet:
- * the stack builds the export function (and its alarm) only then.
- */
-export const AUDIT_EXPORT_READY = existsSync(new URL('../../functions/audit-export.ts', import.meta.url));
-
-/** The stream- and schedule-run functions besides the API's, the export once its handler exists. */
-export const BACKGROUND_FUNCTIONS = [
-  'integrator',
-  'verifier',
-  'anchor',
-  ...(AUDIT_EXPORT_READY ? (['audit-export'] as const) : []),
-] as const;
+/** The stream- and schedule-run functions besides the API's. */
+export const BACKGROUND_FUNCTIONS = ['integrator', 'verifier', 'anchor', 'audit-export'] as const;
 
 export interface Synthesized {
   readonly app: App;
