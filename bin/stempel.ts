@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from '../shared/cli/api-client';
+import { auditQueries, fetchAuditExport, runAuditQuery, verifyAuditExportAt } from '../shared/cli/audit';
 import { hashFile, PROGRESS_THRESHOLD } from '../shared/cli/hash-file';
 import { signedIn } from '../shared/cli/sign-in';
 import { type TimestampOptions, timestamp } from '../shared/cli/timestamp';
@@ -240,6 +241,41 @@ log
       throw err;
     }
     writeFileSync(options.state, latestNote);
+  });
+
+const audit = program.command('audit').description('fetch, verify and query an audit export (docs/audit.md)');
+audit
+  .command('verify')
+  .description('verify an audit export offline: signatures, inclusion, completeness; exit 1 on any problem')
+  .argument('<export>', 'a directory (from stempel audit fetch) or s3://bucket/prefix')
+  .requiredOption(
+    '--key <verifier key>',
+    'the audit log verifier key (or a file holding it)',
+    verifierKeyOption,
+  )
+  .action(async (source: string, options: { key: string }) => {
+    const { ok, lines } = await verifyAuditExportAt(source, options.key);
+    for (const line of lines) (ok ? console.log : console.error)(line);
+    if (!ok) process.exit(1);
+  });
+audit
+  .command('fetch')
+  .description('download an audit export, so it can be verified and queried offline')
+  .argument('<s3 url>', 's3://bucket/prefix (AWS credentials from the default chain)')
+  .argument('<dir>', 'where to write events/ and checkpoints/')
+  .action(async (url: string, dir: string) => {
+    console.log(`fetched ${await fetchAuditExport(url, dir)} files into ${dir}`);
+  });
+audit
+  .command('sql')
+  .description(
+    `run a saved query (${auditQueries.map((q) => q.name).join(', ')}) or any SQL over the events of an export directory, with DuckDB (a devDependency); one JSON row per line`,
+  )
+  .argument('<dir>', 'an export directory (from stempel audit fetch)')
+  .argument('<query>', 'a saved query name, or SQL over the relation events')
+  .argument('[parameters...]', "values of the query's ? placeholders, in order")
+  .action(async (dir: string, query: string, parameters: string[]) => {
+    for (const row of await runAuditQuery(dir, query, parameters)) console.log(JSON.stringify(row));
   });
 
 await program.parseAsync();

@@ -146,7 +146,17 @@ export const documentsBucket = {
   envVar: 'DOCUMENTS_BUCKET',
 } as const satisfies BucketDefinition;
 
-export const buckets: readonly BucketDefinition[] = [documentsBucket];
+/**
+ * The audit export (docs/audit.md, "The export"): sealed audit events under
+ * `events/` and the signed audit checkpoints they are proven against under
+ * `checkpoints/`; write-once in AWS.
+ */
+export const auditExportBucket = {
+  id: 'AuditExport',
+  envVar: 'AUDIT_EXPORT_BUCKET',
+} as const satisfies BucketDefinition;
+
+export const buckets: readonly BucketDefinition[] = [documentsBucket, auditExportBucket];
 
 /** Reads a resource's name from the environment, failing loudly when the deployment forgot it. */
 export function resourceName(def: { envVar: string }): string {

@@ -131,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       integrator,
       verifier,
       anchor,
+      auditExport,
     ] = await Promise.all([
       import('../core/bootstrap-admin'),
       import('../runtime/users'),
@@ -145,6 +146,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       import('../../functions/integrator'),
       import('../../functions/verifier'),
       import('../../functions/anchor'),
+      import('../../functions/audit-export'),
     ]);
     const bootstrap = await bootstrapAdmin(identityRoot.identity(), {
       username: options.bootstrapAdminUsername ?? 'admin',
@@ -165,6 +167,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       functionName: 'stempel-integrator-audit',
     });
     stops.push(auditStream.stop);
+    // Sealed audit events to the export bucket (the audit-export function's event source mapping in AWS).
+    const auditExportStream = await startStreamTrigger({
+      endpoint: dynamo.endpoint,
+      tableName: localName(auditTable),
+      handler: auditExport.handler,
+      functionName: 'stempel-audit-export',
+    });
+    stops.push(auditExportStream.stop);
     const uploadStream = await startStreamTrigger({
       endpoint: dynamo.endpoint,
       tableName: localName(filesTable),
