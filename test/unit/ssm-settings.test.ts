@@ -23,6 +23,7 @@ describe('settings from SSM Parameter Store', () => {
       accessTokenTtlSeconds: 300,
       maxBodyBytes: 16384,
       logOrigin: 'stempel.local/notarizations',
+      auditLogOrigin: 'stempel.local/audit',
       sessionIdleSeconds: 28_800,
       sessionMaxSeconds: 604_800,
       lockoutThreshold: 5,
