@@ -272,7 +272,9 @@ export class Authentication {
 
   private fail(userId: string | undefined, locked: boolean): never {
     this.deps.onEvent?.({ type: 'login_failed', ...(userId ? { userId } : {}), locked });
-    throw badCredentials();
+    // The same answer whether the user exists; only the audit trail learns whose account it was.
+    const { kind, code, detail } = badCredentials();
+    throw new StempelError(kind, code, detail, userId ? { auditSubject: userId } : {});
   }
 
   /** Checks the signed-in user's password again, under the same lockout as login. */

@@ -27,7 +27,12 @@ export class StempelError extends Error {
     readonly kind: ErrorKind,
     readonly code: string,
     readonly detail: string,
-    readonly extra: { retryAfterSeconds?: number; errors?: readonly FieldError[] } = {},
+    readonly extra: {
+      retryAfterSeconds?: number;
+      errors?: readonly FieldError[];
+      /** For the audit trail only, never in the answer: the user the failed call was about. */
+      auditSubject?: string;
+    } = {},
   ) {
     super(detail);
   }

@@ -84,17 +84,29 @@ describe('the audit trail, end to end', () => {
     // Written once, with the notarization (not again by the handler).
     expect(mine.filter((e) => e.action === 'notarization.create')).toHaveLength(1);
 
-    const failures = await sealed(auditor.token, { action: 'auth.login', from: since, target: '-' }, 1);
+    // A failed login names the account it tried (the answer itself does not say whether it exists).
+    const failures = await sealed(
+      auditor.token,
+      { action: 'auth.login', from: since, target: `user:${uploader.id}` },
+      2,
+    );
     const failure = failures.find((e) => e.personal?.userAgent === 'audit-test/1.0') as AuditEventBody;
     expect(failure).toMatchObject({ actor: 'anonymous', outcome: 'failure', reason: 'invalid_credentials' });
     expect(failure.personal?.usernames).toEqual([uploader.username]);
+    const nobody = await call('POST', '/v1/auth/login', {
+      body: { username: 'no-such-user-here', password: 'x' },
+    });
+    expect(nobody.status).toBe(401);
+    const unknown = await sealed(auditor.token, { action: 'auth.login', from: since, target: '-' }, 1);
+    expect(unknown.some((e) => e.personal?.usernames?.[0] === 'no-such-user-here')).toBe(true);
 
     const change = (await sealed(auditor.token, { target: `user:${uploader.id}`, from: since }, 1)).find(
       (e) => e.action === 'user.update_roles',
     ) as AuditEventBody;
     expect(change.changes).toEqual({ roles: { from: ['uploader'], to: ['uploader', 'verifier'] } });
     // The creation's event was written with the user, once.
-    const creations = (await events(auditor.token, { target: `user:${uploader.id}`, action: 'user.create' })).items;
+    const creations = (await events(auditor.token, { target: `user:${uploader.id}`, action: 'user.create' }))
+      .items;
     expect(creations).toHaveLength(1);
     expect(creations[0]?.changes).toEqual({ roles: { from: [], to: ['uploader'] } });
     expect(creations[0]?.personal?.usernames).toEqual([uploader.username]);
