@@ -10,7 +10,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS_TABLE, AUDIT_QUERIES } from './audit-queries';
+import { AUDIT_EVENTS_TABLE, AUDIT_QUERIES } from '../shared/audit-queries';
 import { AUDIT_EXPORT_PREFIXES } from './data';
 
 /** The columns of the export's lines (docs/audit.md "The export"), as the JSON SerDe reads them (lower case). */
@@ -54,7 +54,7 @@ export interface AuditAnalyticsProps {
  * partitioned by `date` with partition projection, so no crawler and no
  * partition maintenance), a workgroup `stempel-<stage>-audit` whose settings
  * every query must use (results encrypted with the data key into a bucket of
- * their own that forgets them), and the saved queries of lib/audit-queries.ts.
+ * their own that forgets them), and the saved queries of shared/audit-queries.ts.
  *
  * Who may query is left to the operators' IAM: reading the export needs
  * s3:GetObject on it and kms:Decrypt with the data key, as any reader of the

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { auditExportS3Client, parseS3Url, S3AuditExport } from '../adapters/s3-audit-export';
+import { AUDIT_QUERIES } from '../audit-queries';
 import { CHECKPOINTS_PREFIX, EVENTS_PREFIX } from '../core/audit-export';
 import { formatAuditExportReport, verifyAuditExport } from '../core/audit-export-verify';
 
@@ -65,52 +66,8 @@ export async function fetchAuditExport(url: string, dir: string): Promise<number
   return files.size;
 }
 
-/**
- * The saved queries, in DuckDB SQL, under the names of the stack's Athena
- * named queries (lib/audit-queries.ts) and over the same relation `events`.
- * Not those texts themselves: there `at` is unquoted, which DuckDB refuses
- * (a keyword), whereas `"at"` reads the same column in both engines.
- */
-export const auditQueries = [
-  {
-    name: 'failed-logins-per-user-per-day',
-    description: 'failed logins (auth.login, outcome failure) per day and target user',
-    sql: `SELECT "date", target, count(*) AS failures
-FROM events
-WHERE action = 'auth.login' AND outcome = 'failure'
-GROUP BY "date", target
-ORDER BY "date" DESC, failures DESC, target`,
-    parameters: [],
-  },
-  {
-    name: 'actions-of-one-actor',
-    description: 'every action of one actor (user id, or anonymous), oldest first',
-    sql: `SELECT "at", action, target, outcome, reason, changes, requestid, "index"
-FROM events
-WHERE actor = ?
-ORDER BY "at", "index"`,
-    parameters: ['actor'],
-  },
-  {
-    name: 'role-changes',
-    description: 'every role change (user.update_roles), with who made it and from/to',
-    sql: `SELECT "at", actor, target, outcome, reason, changes, requestid, "index"
-FROM events
-WHERE action = 'user.update_roles'
-ORDER BY "at", "index"`,
-    parameters: [],
-  },
-  {
-    name: 'document-access',
-    description: 'who read one document: its notarization, receipt, file or token (target notarization:<id>)',
-    sql: `SELECT "at", actor, action, outcome, reason, requestid, "index"
-FROM events
-WHERE action IN ('notarization.receipt', 'notarization.file', 'notarization.timestamp', 'notarization.get')
-  AND target = ?
-ORDER BY "at", "index"`,
-    parameters: ['target, e.g. notarization:<id>'],
-  },
-] as const;
+/** The saved queries: the very texts of the stack's Athena named queries. */
+export const auditQueries = AUDIT_QUERIES;
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 

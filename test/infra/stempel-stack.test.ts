@@ -2,8 +2,8 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FIELDS } from '../../lib/api';
 import { AUDIT_EVENT_COLUMNS } from '../../lib/audit-analytics';
-import { AUDIT_QUERIES } from '../../lib/audit-queries';
 import { SIZING } from '../../lib/functions';
+import { AUDIT_QUERIES } from '../../shared/audit-queries';
 import { settingsSchema } from '../../shared/core/settings';
 import { gatewayProblemBody, gatewayProblems } from '../../shared/http/gateway-responses';
 import { FUNCTION_GROUPS, routeList } from '../../shared/http/routes';
@@ -1219,7 +1219,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     });
 
-    it('saves the audit queries of lib/audit-queries.ts in the workgroup', () => {
+    it('saves the audit queries of shared/audit-queries.ts in the workgroup', () => {
       const named = Object.values(resourcesOf(template, 'AWS::Athena::NamedQuery'));
       expect(named.map((q) => q.Properties.Name).sort()).toEqual(AUDIT_QUERIES.map((q) => q.name).sort());
       for (const query of AUDIT_QUERIES) {

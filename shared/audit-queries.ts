@@ -1,15 +1,15 @@
 /**
  * The saved queries over the audit export (docs/audit.md "The export"): one
  * definition for the Athena named queries of the stack (lib/audit-analytics.ts)
- * and for running the same SQL elsewhere, e.g. locally with DuckDB over a copy
- * of the `events/` prefix. Pure data: importing this module creates nothing.
+ * and for `stempel audit sql`, which runs the same SQL locally with DuckDB over
+ * a copy of the `events/` prefix. Pure data: importing this module creates nothing.
  *
  * Every query reads a relation `events` with the export's fields in lower
  * case (the Glue table's columns: `index`, `entry`, `treesize`,
  * `inclusionproof`, `at`, `action`, `actor`, `target`, `outcome`, `reason`,
  * `changes`, `requestid`) and the partition column `date` (`YYYY-MM-DD`, the
- * `date=` of the object key). `date` is a reserved word in Athena, hence the
- * double quotes. A `?` is a positional parameter (Athena: EXECUTE … USING, or
+ * `date=` of the object key). `date` is a reserved word in Athena and `at` one in DuckDB, hence the
+ * double quotes: the same texts run in both. A `?` is a positional parameter (Athena: EXECUTE … USING, or
  * the console's parameter fields; DuckDB: a prepared statement).
  */
 export interface AuditQuery {
@@ -43,7 +43,7 @@ export const AUDIT_QUERIES = [
       `FROM ${AUDIT_EVENTS_TABLE}`,
       "WHERE action = 'auth.login' AND outcome = 'failure'",
       'GROUP BY "date", target',
-      'ORDER BY "date" DESC, failures DESC',
+      'ORDER BY "date" DESC, failures DESC, target',
     ].join('\n'),
     parameters: [],
   },
@@ -51,10 +51,10 @@ export const AUDIT_QUERIES = [
     name: 'actions-of-one-actor',
     description: "Every action of one actor (the user's opaque id, or anonymous), oldest first",
     sql: [
-      'SELECT at, action, target, outcome, reason, changes, requestid, "index"',
+      'SELECT "at", action, target, outcome, reason, changes, requestid, "index"',
       `FROM ${AUDIT_EVENTS_TABLE}`,
       'WHERE actor = ?',
-      'ORDER BY at',
+      'ORDER BY "at", "index"',
     ].join('\n'),
     parameters: ['actor'],
   },
@@ -62,10 +62,10 @@ export const AUDIT_QUERIES = [
     name: 'role-changes',
     description: "Every change of a user's roles (user.update_roles), with who changed them and from/to",
     sql: [
-      'SELECT at, actor, target, outcome, reason, changes, requestid, "index"',
+      'SELECT "at", actor, target, outcome, reason, changes, requestid, "index"',
       `FROM ${AUDIT_EVENTS_TABLE}`,
       "WHERE action = 'user.update_roles'",
-      'ORDER BY at',
+      'ORDER BY "at", "index"',
     ].join('\n'),
     parameters: [],
   },
@@ -74,11 +74,11 @@ export const AUDIT_QUERIES = [
     description:
       'Who accessed one document: its notarization, receipt, file or time-stamp token (target notarization:<id>)',
     sql: [
-      'SELECT at, actor, action, outcome, reason, requestid, "index"',
+      'SELECT "at", actor, action, outcome, reason, requestid, "index"',
       `FROM ${AUDIT_EVENTS_TABLE}`,
       `WHERE action IN (${quoted(DOCUMENT_ACCESS_ACTIONS)})`,
       '  AND target = ?',
-      'ORDER BY at',
+      'ORDER BY "at", "index"',
     ].join('\n'),
     parameters: ['target, e.g. notarization:<id>'],
   },
