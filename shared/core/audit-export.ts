@@ -27,22 +27,6 @@ export interface ExportedEvent {
   readonly requestId: string;
 }
 
-/** The fields of an export line, in order; nothing else (above all no `personal` or `salt`) may appear. */
-export const EXPORT_FIELDS = [
-  'index',
-  'entry',
-  'treeSize',
-  'inclusionProof',
-  'at',
-  'action',
-  'actor',
-  'target',
-  'outcome',
-  'reason',
-  'changes',
-  'requestId',
-] as const;
-
 /** The leaf fields an export line repeats for queries. */
 export const DISPLAY_FIELDS = [
   'at',
@@ -54,6 +38,9 @@ export const DISPLAY_FIELDS = [
   'changes',
   'requestId',
 ] as const;
+
+/** The fields of an export line, in order; nothing else (above all no `personal` or `salt`) may appear. */
+export const EXPORT_FIELDS = ['index', 'entry', 'treeSize', 'inclusionProof', ...DISPLAY_FIELDS] as const;
 
 export const EVENTS_PREFIX = 'events/';
 export const CHECKPOINTS_PREFIX = 'checkpoints/';
