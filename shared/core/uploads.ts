@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FileStore, UploadedPart } from '../ports/file-store';
 import type { Notarization, NotarizationStore, NotarizedFile } from '../ports/notarization-store';
 import type { Rejection, Upload, UploadStore } from '../ports/upload-store';
+import type { AuditInput } from './audit-event';
 import { StempelError } from './errors';
 import { allowedContentType, contentDisposition } from './file-names';
 import type { Notary } from './notary';
@@ -29,6 +30,8 @@ export interface UploadsDeps {
   readonly notary: Pick<Notary, 'admit' | 'notarizeFor' | 'get'>;
   readonly notarizations: Pick<NotarizationStore, 'attachFile'>;
   readonly settings: () => Promise<UploadSettings>;
+  /** Records the verifier's verdicts in the audit trail (requests are recorded by the API handler). */
+  readonly audit?: (event: AuditInput) => Promise<unknown>;
   readonly now?: () => Date;
 }
 
@@ -192,16 +195,28 @@ export class Uploads {
   async verifyHandedOver(uploadId: string): Promise<void> {
     const upload = await this.deps.uploads.get(uploadId);
     if (upload?.state !== 'hashing') return;
+    const verdict = (outcome: 'success' | 'failure', target: string, reason?: string) =>
+      this.deps.audit?.({
+        action: outcome === 'success' ? 'notarization.create' : 'upload.rejected',
+        actor: upload.owner,
+        target,
+        outcome,
+        ...(reason ? { reason } : {}),
+        requestId: `verifier:${upload.id}`,
+        personal: {},
+      });
     try {
       const fileKey = await this.deps.ownerKeys.existingFileKey(upload.owner, upload.objectKey);
       if (!fileKey)
         await this.reject(upload, 'hash_mismatch', "The owner's key was destroyed before the check.");
       const digest = await this.deps.files.sha256(upload.objectKey, fileKey as Uint8Array, upload.size);
       if (digest !== upload.sha256) await this.reject(upload, 'hash_mismatch', HASH_MISMATCH);
-      await this.notarizeChecked(upload, upload.metadata);
+      const { notarization } = await this.notarizeChecked(upload, upload.metadata);
+      await verdict('success', `notarization:${notarization.id}`);
     } catch (err) {
       // A verdict is recorded on the upload for its owner to read; only failures are worth a retry.
       if (!(err instanceof StempelError && err.kind === 'unprocessable')) throw err;
+      await verdict('failure', `upload:${upload.id}`, err.code);
     }
   }
 
