@@ -119,6 +119,8 @@ const toProblemResult = (err: unknown, requestId: string): APIGatewayProxyResult
   );
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The audit event of one call: from the route, the request, the answer and the operation's details. */
 function auditInput(
   event: APIGatewayProxyEvent,
@@ -130,8 +132,9 @@ function auditInput(
   requestId: string,
 ): AuditInput {
   const failed = result !== undefined && result.statusCode >= 400;
+  // Only a well-formed id names a target: anything else is what the request was refused for (and an index key).
   const id = event.pathParameters?.id;
-  const target = details?.target ?? (audit.target && id ? `${audit.target}:${id}` : '-');
+  const target = details?.target ?? (audit.target && id && UUID.test(id) ? `${audit.target}:${id}` : '-');
   const username = bodyUsername(event);
   return {
     action: audit.action,

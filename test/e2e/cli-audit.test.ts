@@ -50,7 +50,13 @@ describe('stempel audit fetch and verify, against the local runtime', () => {
       const dir = mkdtempSync(join(tmpdir(), 'stempel-cli-audit-'));
       dirs.push(dir);
       const fetched = await cli(['audit', 'fetch', url, dir]);
-      expect(fetched.code, fetched.out).toBe(0);
+      // s3rver can answer 500 to a listing while other tests' events are being written: ask again.
+      if (fetched.code !== 0) {
+        expect(fetched.out).toContain('InternalError');
+        verdict = fetched;
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
       if (!existsSync(join(dir, expected as string))) {
         await new Promise((r) => setTimeout(r, 500));
         continue;
