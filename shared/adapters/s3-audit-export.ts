@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AuditExportSink } from '../core/audit-export';
 import { auditExportBucket, resourceName } from '../tables';
 
@@ -39,17 +39,23 @@ export class S3AuditExport implements AuditExportSink {
     );
   }
 
-  /** Every key under the prefix, relative to it. */
+  /**
+   * Every key under the prefix, relative to it. ListObjects (v1, paged by
+   * marker) rather than v2: the local S3 emulator (s3rver) answers 500 to
+   * every truncated ListObjectsV2, i.e. to any export of over 1,000 objects;
+   * S3 serves both the same.
+   */
   async keys(): Promise<string[]> {
     const keys: string[] = [];
-    let token: string | undefined;
+    let marker: string | undefined;
     do {
       const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
+        new ListObjectsCommand({ Bucket: this.bucket, Prefix: this.prefix, Marker: marker }),
       );
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key.slice(this.prefix.length));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      const found = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+      for (const key of found) keys.push(key.slice(this.prefix.length));
+      marker = page.IsTruncated ? (page.NextMarker ?? found.at(-1)) : undefined;
+    } while (marker);
     return keys;
   }
 

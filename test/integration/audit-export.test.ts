@@ -3,7 +3,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_QUEUE, auditEventKey, DynamoAuditStore } from '../../shared/adapters/dynamo-audit-store';
 import { dynamoDocumentClient } from '../../shared/adapters/dynamo-client';
@@ -341,5 +346,22 @@ describe('the audit export (DynamoDB Local, S3 emulator)', () => {
     const ran = await cli(['audit', 'sql', dir, 'document-access', DOC]);
     expect(ran.code).toBe(0);
     expect(ran.out.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('lists an export of more than one page (1,000 keys) in full', async () => {
+    const s3 = localS3Client(process.env.AWS_ENDPOINT_URL_S3 as string);
+    const bucket = `it-audit-pages-${randomUUID().slice(0, 8)}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const keys = Array.from(
+      { length: 1030 },
+      (_, i) => `events/date=2026-03-02/${String(i).padStart(12, '0')}.json`,
+    );
+    for (let i = 0; i < keys.length; i += 50)
+      await Promise.all(
+        keys
+          .slice(i, i + 50)
+          .map((Key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '{}\n' }))),
+      );
+    expect((await new S3AuditExport(s3, bucket).keys()).sort()).toEqual(keys);
   });
 });
