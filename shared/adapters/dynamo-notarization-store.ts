@@ -100,7 +100,11 @@ export class DynamoNotarizationStore implements NotarizationStore {
     return Item ? toNotarization(Item) : undefined;
   }
 
-  async createTimestamp(entry: Notarization, forNotarization?: string): Promise<'created' | 'taken'> {
+  async createTimestamp(
+    entry: Notarization,
+    forNotarization?: string,
+    audit?: AuditEvent,
+  ): Promise<'created' | 'taken'> {
     const put = {
       Put: {
         TableName: this.tableName,
@@ -119,7 +123,13 @@ export class DynamoNotarizationStore implements NotarizationStore {
       },
     };
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: record ? [put, record] : [put] }));
+      // The record stays second: a cancellation reason at index 1 means the notarization has a token.
+      const items = [
+        put,
+        ...(record ? [record] : []),
+        ...(audit ? [auditPut(audit, this.auditTableName())] : []),
+      ];
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return 'created';
     } catch (err) {
       if (

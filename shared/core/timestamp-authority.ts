@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Notarization, NotarizationStore } from '../ports/notarization-store';
 import type { TsaSigner } from '../ports/tsa-signer';
+import type { AuditEvent } from './audit-event';
 import type { Principal } from './roles';
 import {
   grantedResponse,
@@ -22,6 +23,8 @@ export interface StampOutcome {
   readonly response: Uint8Array;
   /** The log entry of the token, when one was granted. */
   readonly entryId?: string;
+  /** This call issued the token (and wrote its entry and audit event), rather than finding one. */
+  readonly issued?: boolean;
 }
 
 /** The parts of the notary the TSA relies on: who may see a notarization, and back-pressure. */
@@ -49,14 +52,19 @@ export class TimeStampAuthority {
   ) {}
 
   /** Answers a DER TimeStampReq from `principal` (POST /v1/tsa). */
-  async stamp(principal: Principal, requestDer: Uint8Array): Promise<StampOutcome> {
+  async stamp(
+    principal: Principal,
+    requestDer: Uint8Array,
+    /** The audit event of issuing the token (its log entry id given), written with the entry. */
+    audit?: (entryId: string) => AuditEvent | undefined,
+  ): Promise<StampOutcome> {
     const { policyOid, accuracyMillis } = await this.policy();
     const parsed = parseTimeStampRequest(requestDer, { policyOid });
     if (!parsed.ok) return { response: rejectTimeStamp(parsed.failure, parsed.reason) };
     await this.notary.admit();
     const issued = await this.issue(principal.userId, parsed.request, { policyOid, accuracyMillis });
-    await this.store.createTimestamp(issued.entry);
-    return { response: issued.response, entryId: issued.entry.id };
+    await this.store.createTimestamp(issued.entry, undefined, audit?.(issued.entry.id));
+    return { response: issued.response, entryId: issued.entry.id, issued: true };
   }
 
   /**
@@ -64,7 +72,11 @@ export class TimeStampAuthority {
    * /v1/notarizations/{id}/timestamp): issued on the first request and kept,
    * so every later request, and concurrent ones, get that same token.
    */
-  async forNotarization(principal: Principal, id: string): Promise<StampOutcome> {
+  async forNotarization(
+    principal: Principal,
+    id: string,
+    audit?: () => AuditEvent | undefined,
+  ): Promise<StampOutcome> {
     const notarization = await this.notary.get(principal, id);
     const existing = await this.storedToken(notarization);
     if (existing) return existing;
@@ -76,8 +88,8 @@ export class TimeStampAuthority {
     });
     // The token's entry belongs to the notarization's owner, whoever asked for it.
     const issued = await this.issue(notarization.owner, request, await this.policy());
-    if ((await this.store.createTimestamp(issued.entry, notarization.id)) === 'created')
-      return { response: issued.response, entryId: issued.entry.id };
+    if ((await this.store.createTimestamp(issued.entry, notarization.id, audit?.())) === 'created')
+      return { response: issued.response, entryId: issued.entry.id, issued: true };
     // Another request recorded its token first: that one is the notarization's (ours is never handed out).
     const winner = await this.storedToken(await this.notary.get(principal, id));
     if (!winner) throw new Error(`notarization ${id} has a token that cannot be read`);

@@ -61,7 +61,12 @@ export interface NotarizationStore {
    * transaction unless that one has a token already: then nothing is written
    * and the answer is `taken`.
    */
-  createTimestamp(entry: Notarization, forNotarization?: string): Promise<'created' | 'taken'>;
+  createTimestamp(
+    entry: Notarization,
+    forNotarization?: string,
+    /** The audit event of issuing it, written in the same transaction. */
+    audit?: AuditEvent,
+  ): Promise<'created' | 'taken'>;
   /** Attaches the file to the owner's notarization unless it has one already; false if so. */
   attachFile(id: string, owner: string, file: NotarizedFile): Promise<boolean>;
   /** All notarizations of a hash, oldest first, at most `limit`. */

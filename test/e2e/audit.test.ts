@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Receipt, verifyInclusionProof } from '../../shared/core/receipt';
-import { adminToken, call, createUser, login, randomSha256 } from '../support/http';
+import { timeStampRequest } from '../../shared/core/tsa';
+import { adminToken, apiUrl, call, createUser, login, randomSha256 } from '../support/http';
 
 /**
  * The audit trail end to end: actions over HTTP, then what an auditor sees
@@ -104,6 +106,21 @@ describe('the audit trail, end to end', () => {
       (e) => e.action === 'user.update_roles',
     ) as AuditEventBody;
     expect(change.changes).toEqual({ roles: { from: ['uploader'], to: ['uploader', 'verifier'] } });
+    // A token's event is written with the token's log entry, once.
+    const { der } = timeStampRequest({
+      hashAlgorithm: 'SHA-256',
+      hashedMessage: randomBytes(32),
+      certReq: false,
+    });
+    const stamped = await fetch(`${apiUrl()}/v1/tsa`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/timestamp-query' },
+      body: der,
+    });
+    const entryId = stamped.headers.get('stempel-log-entry') as string;
+    expect(stamped.status).toBe(200);
+    const stampEvents = await sealed(auditor.token, { target: `notarization:${entryId}`, from: since }, 1);
+    expect(stampEvents.filter((e) => e.action === 'tsa.stamp')).toHaveLength(1);
     // The creation's event was written with the user, once.
     const creations = (await events(auditor.token, { target: `user:${uploader.id}`, action: 'user.create' }))
       .items;
