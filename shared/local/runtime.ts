@@ -153,35 +153,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       password: options.bootstrapAdminPassword,
     });
     const { corsOrigins } = await import('../http/cors');
-    const streams = await startStreamTrigger({
-      endpoint: dynamo.endpoint,
-      tableName: localName(notarizationsTable),
-      handler: integrator.handler,
-    });
-    stops.push(streams.stop);
-    // Audit events wake the same integrator, which seals both logs.
-    const auditStream = await startStreamTrigger({
-      endpoint: dynamo.endpoint,
-      tableName: localName(auditTable),
-      handler: integrator.handler,
-      functionName: 'stempel-integrator-audit',
-    });
-    stops.push(auditStream.stop);
-    // Sealed audit events to the export bucket (the audit-export function's event source mapping in AWS).
-    const auditExportStream = await startStreamTrigger({
-      endpoint: dynamo.endpoint,
-      tableName: localName(auditTable),
-      handler: auditExport.handler,
-      functionName: 'stempel-audit-export',
-    });
-    stops.push(auditExportStream.stop);
-    const uploadStream = await startStreamTrigger({
-      endpoint: dynamo.endpoint,
-      tableName: localName(filesTable),
-      handler: verifier.handler,
-      functionName: 'stempel-verifier',
-    });
-    stops.push(uploadStream.stop);
+    // Each function a table's stream runs in AWS (its event source mapping), in process.
+    const triggers = [
+      { table: notarizationsTable, handler: integrator.handler, functionName: undefined },
+      // Audit events wake the same integrator, which seals both logs.
+      { table: auditTable, handler: integrator.handler, functionName: 'stempel-integrator-audit' },
+      // Sealed audit events to the export bucket.
+      { table: auditTable, handler: auditExport.handler, functionName: 'stempel-audit-export' },
+      { table: filesTable, handler: verifier.handler, functionName: 'stempel-verifier' },
+    ];
+    for (const { table, handler, functionName } of triggers) {
+      const trigger = await startStreamTrigger({
+        endpoint: dynamo.endpoint,
+        tableName: localName(table),
+        handler,
+        ...(functionName ? { functionName } : {}),
+      });
+      stops.push(trigger.stop);
+    }
     // The anchor function's EventBridge schedule; it does nothing unless external TSAs are configured.
     const anchoring = startSchedule('stempel-anchor', anchor.handler, options.anchorEveryMs ?? 60_000);
     stops.push(anchoring.stop);
