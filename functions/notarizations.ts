@@ -1,4 +1,5 @@
 import { notarizationView } from '../shared/core/notary';
+import { auditInTransaction } from '../shared/http/audit-transaction';
 import { httpHandler } from '../shared/http/handler';
 import { created, ok } from '../shared/http/results';
 import { auditTrail } from '../shared/runtime/audit';
@@ -12,34 +13,30 @@ export const handler = httpHandler(
   {
     notarize: async ({ principal, body, auditEvent }) => {
       const { uploadId, sha256, name, metadata } = body;
-      // A hash-only notarization and its audit event are one transaction.
-      let recorded: string | undefined;
-      const audit = (id: string) => {
-        const event = auditEvent({ target: `notarization:${id}` });
-        recorded = event?.id;
-        return event;
-      };
+      // The notarization and its audit event are one transaction (an upload's rejection and its event too).
+      const tx = auditInTransaction(auditEvent);
       const outcome = uploadId
-        ? await uploads().notarize(principal, { uploadId, sha256, metadata })
-        : await notary().notarize(principal, { sha256: sha256 as string, name, metadata }, audit);
+        ? await uploads().notarize(principal, { uploadId, sha256, metadata }, tx.audit)
+        : await notary().notarize(principal, { sha256: sha256 as string, name, metadata }, (id) =>
+            tx.audit({ target: `notarization:${id}` }),
+          );
       if ('verifying' in outcome)
         return {
           status: 202,
           body: { uploadId, status: 'verifying' },
           audit: { target: `upload:${uploadId}` },
         };
+      const target = `notarization:${outcome.notarization.id}`;
       return {
         ...(outcome.created ? created : ok)(notarizationView(outcome.notarization)),
-        audit: {
-          target: `notarization:${outcome.notarization.id}`,
-          // Written with the notarization; a repeat (nothing created) is recorded by the handler.
-          ...(outcome.created && recorded ? { recorded } : {}),
-        },
+        // A repeat of a hash-only notarization writes nothing: the handler records its event.
+        audit: uploadId || outcome.created ? tx.answer({ target }) : { target },
       };
     },
-    createUpload: async ({ principal, body }) => {
-      const upload = await uploads().create(principal, body);
-      return { ...created(upload), audit: { target: `upload:${upload.uploadId}` } };
+    createUpload: async ({ principal, body, auditEvent }) => {
+      const tx = auditInTransaction(auditEvent);
+      const upload = await uploads().create(principal, body, tx.audit);
+      return { ...created(upload), audit: tx.answer({ target: `upload:${upload.uploadId}` }) };
     },
     listNotarizations: async ({ principal, query }) => {
       const page = await notary().list(principal, query.limit, query.cursor);

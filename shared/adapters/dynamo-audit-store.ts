@@ -31,6 +31,9 @@ export const auditPut = (event: AuditEvent, tableName = resourceName(auditTable)
   Put: { TableName: tableName, Item: auditItem(event), ConditionExpression: 'attribute_not_exists(pk)' },
 });
 
+/** The transaction items of a change's audit event, if it has one. */
+export const auditWrites = (audit: AuditEvent | undefined) => (audit ? [auditPut(audit)] : []);
+
 const toEvent = (item: Record<string, unknown>): StoredAuditEvent => {
   const { pk: _pk, sk: _sk, receivedAt: _r, day: _d, pending: _p, ...event } = item;
   return event as unknown as StoredAuditEvent;

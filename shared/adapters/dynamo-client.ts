@@ -18,19 +18,54 @@ export const dynamoDocumentClient = (): DynamoDBDocumentClient => {
   return client;
 };
 
+/** DynamoDB's own conflicts between transactions on the same item clear up when tried again. */
+const CONFLICT_RETRIES = 5;
+const isConflictOnly = (err: unknown) =>
+  err instanceof TransactionCanceledException &&
+  (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict') &&
+  !(err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+
+/**
+ * One TransactWriteItems, tried again (with jittered backoff) while it failed
+ * only because another transaction held one of its items at that moment.
+ */
+export async function transactWrite(
+  db: DynamoDBDocumentClient,
+  items: readonly Record<string, unknown>[],
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: items as never }));
+      return;
+    } catch (err) {
+      if (!isConflictOnly(err) || attempt >= CONFLICT_RETRIES) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+    }
+  }
+}
+
 /**
  * One conditional UpdateItem: true if it was written, false if its condition
- * did not hold (nothing was written); any other failure is thrown.
+ * did not hold (nothing was written); any other failure is thrown. With
+ * `together` (writes that must not fail their own conditions, such as an
+ * audit event), all are one transaction: all written, or none.
  */
 export async function updateIf(
   db: DynamoDBDocumentClient,
   input: ConstructorParameters<typeof UpdateCommand>[0],
+  together: readonly Record<string, unknown>[] = [],
 ): Promise<boolean> {
   try {
-    await db.send(new UpdateCommand(input));
+    if (together.length === 0) await db.send(new UpdateCommand(input));
+    else await transactWrite(db, [{ Update: input }, ...together]);
     return true;
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) return false;
+    if (
+      err instanceof TransactionCanceledException &&
+      err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+    )
+      return false;
     throw err;
   }
 }
@@ -84,9 +119,7 @@ export async function putWithReservation(
     Put: { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' },
   });
   try {
-    await db.send(
-      new TransactWriteCommand({ TransactItems: [put(reservation), put(item), ...more] as never }),
-    );
+    await transactWrite(db, [put(reservation), put(item), ...more]);
     return true;
   } catch (err) {
     if (

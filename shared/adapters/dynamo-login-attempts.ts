@@ -1,7 +1,9 @@
 import { DeleteCommand, GetCommand, QueryCommand, type UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../core/audit-event';
 import type { AttemptClaim, LockoutPolicy, LoginAttempts } from '../ports/login-attempts';
 import { identityTable, resourceName } from '../tables';
-import { dynamoDocumentClient, updateIf } from './dynamo-client';
+import { auditWrites } from './dynamo-audit-store';
+import { dynamoDocumentClient, transactWrite, updateIf } from './dynamo-client';
 
 /**
  * Keyed by username, not user id, so unknown usernames lock exactly like real
@@ -12,6 +14,8 @@ const attemptsKey = (username: string, scope: string) => ({
   pk: attemptsPk(username),
   sk: scope === '' ? 'ATTEMPTS' : `ATTEMPTS#${scope}`,
 });
+/** DynamoDB's limit on the items of one transaction. */
+const TRANSACTION_ITEMS = 100;
 /** A day without attempts forgets them (TTL). */
 const FORGET_AFTER_SECONDS = 24 * 3600;
 
@@ -78,7 +82,8 @@ export class DynamoLoginAttempts implements LoginAttempts {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: attemptsKey(username, scope) }));
   }
 
-  async clearAll(username: string): Promise<void> {
+  async clearAll(username: string, audit?: AuditEvent): Promise<void> {
+    const keys: Record<string, unknown>[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -91,10 +96,18 @@ export class DynamoLoginAttempts implements LoginAttempts {
           ExclusiveStartKey,
         }),
       );
-      await Promise.all(
-        (page.Items ?? []).map((Key) => this.db.send(new DeleteCommand({ TableName: this.tableName, Key }))),
-      );
+      keys.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
+    // The username-wide counter (sk ATTEMPTS sorts first) goes in the last write, with the event: a
+    // username locked everywhere stays locked until the unlock and its audit event land together.
+    const last = [...keys.slice(0, 1), ...keys.slice(1).slice(-(TRANSACTION_ITEMS - 2))];
+    const before = keys.filter((k) => !last.includes(k));
+    await Promise.all(
+      before.map((Key) => this.db.send(new DeleteCommand({ TableName: this.tableName, Key }))),
+    );
+    const deletes = last.map((Key) => ({ Delete: { TableName: this.tableName, Key } }));
+    const writes = [...deletes, ...auditWrites(audit)];
+    if (writes.length > 0) await transactWrite(this.db, writes);
   }
 }

@@ -1,15 +1,19 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../core/audit-event';
 import type { RotationOutcome, Session, SessionStore } from '../ports/session-store';
 import { identityTable, resourceName } from '../tables';
+import { auditWrites } from './dynamo-audit-store';
 import { credentialVersionIs, dynamoDocumentClient, updateIf } from './dynamo-client';
 import { storedSession, userKey } from './dynamo-user-store';
 
 /** A spent refresh token of a family, in an item of its own: a replay of it revokes the family. */
 const spentKey = (id: string, tokenHash: string) => ({ pk: `SESSION#${id}`, sk: `SPENT#${tokenHash}` });
-/** DynamoDB's answer to a SET on a path inside a map the item does not have. */
+/** DynamoDB's answer to a SET on a path inside a map the item does not have (alone, or in a transaction). */
 const isMissingMap = (err: unknown) =>
-  (err as Error).name === 'ValidationException' && /document path/i.test((err as Error).message);
+  err instanceof TransactionCanceledException
+    ? (err.CancellationReasons ?? []).some((r) => /document path/i.test(r.Message ?? ''))
+    : (err as Error).name === 'ValidationException' && /document path/i.test((err as Error).message);
 /** Kept a day past the session's end, for forensics, then removed by the table's TTL. */
 const TTL_GRACE_SECONDS = 24 * 3600;
 
@@ -24,7 +28,7 @@ export class DynamoSessionStore implements SessionStore {
     private readonly tableName = resourceName(identityTable),
   ) {}
 
-  async create(session: Session, forget: readonly string[]): Promise<boolean> {
+  async create(session: Session, forget: readonly string[], audit?: AuditEvent): Promise<boolean> {
     const names: Record<string, string> = { '#s': session.id };
     forget.forEach((id, i) => {
       names[`#f${i}`] = id;
@@ -33,31 +37,43 @@ export class DynamoSessionStore implements SessionStore {
     const allowed = `attribute_exists(pk) AND disabled = :false AND ${credentialVersionIs(session.credentialVersion)}`;
     const values = { ':false': false, ':v': session.credentialVersion };
     try {
-      return await updateIf(this.db, {
-        TableName: this.tableName,
-        Key: userKey(session.userId),
-        UpdateExpression: `SET sessions.#s = :session${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: allowed,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...values, ':session': storedSession(session) },
-      });
+      return await updateIf(
+        this.db,
+        {
+          TableName: this.tableName,
+          Key: userKey(session.userId),
+          UpdateExpression: `SET sessions.#s = :session${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: allowed,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':session': storedSession(session) },
+        },
+        auditWrites(audit),
+      );
     } catch (err) {
       if (!isMissingMap(err) || forget.length > 0) throw err;
       // A user written before sessions lived in the user item has no map to add to: start one.
-      return updateIf(this.db, {
-        TableName: this.tableName,
-        Key: userKey(session.userId),
-        UpdateExpression: 'SET sessions = :sessions',
-        ConditionExpression: `${allowed} AND attribute_not_exists(sessions)`,
-        ExpressionAttributeValues: { ...values, ':sessions': { [session.id]: storedSession(session) } },
-      });
+      return updateIf(
+        this.db,
+        {
+          TableName: this.tableName,
+          Key: userKey(session.userId),
+          UpdateExpression: 'SET sessions = :sessions',
+          ConditionExpression: `${allowed} AND attribute_not_exists(sessions)`,
+          ExpressionAttributeValues: { ...values, ':sessions': { [session.id]: storedSession(session) } },
+        },
+        auditWrites(audit),
+      );
     }
   }
 
-  async rotate(session: Session, newHash: string, idleExpiresAt: number): Promise<RotationOutcome> {
-    // Spent first, then the swap: a spent mark for a swap that then fails is harmless (a hash is looked
-    // up among the spent only when it is not the current one), and a single-item update on the user
-    // never conflicts with other writes to it the way a transaction would.
+  async rotate(
+    session: Session,
+    newHash: string,
+    idleExpiresAt: number,
+    audit?: AuditEvent,
+  ): Promise<RotationOutcome> {
+    // Spent first, then the swap (with its audit event): a spent mark for a swap that then fails is
+    // harmless, as a hash is looked up among the spent only when it is not the current one.
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -67,28 +83,33 @@ export class DynamoSessionStore implements SessionStore {
         },
       }),
     );
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: userKey(session.userId),
-          UpdateExpression: 'SET sessions.#s.currentTokenHash = :new, sessions.#s.idleExpiresAt = :idle',
-          ConditionExpression: 'sessions.#s.currentTokenHash = :expected',
-          ExpressionAttributeNames: { '#s': session.id },
-          ExpressionAttributeValues: {
-            ':new': newHash,
-            ':idle': idleExpiresAt,
-            ':expected': session.currentTokenHash,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'rotated';
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const sessions = (err.Item?.sessions as { M?: Record<string, unknown> } | undefined)?.M;
-      return sessions && session.id in sessions ? 'stale' : 'gone';
-    }
+    const rotated = await updateIf(
+      this.db,
+      {
+        TableName: this.tableName,
+        Key: userKey(session.userId),
+        UpdateExpression: 'SET sessions.#s.currentTokenHash = :new, sessions.#s.idleExpiresAt = :idle',
+        ConditionExpression: 'sessions.#s.currentTokenHash = :expected',
+        ExpressionAttributeNames: { '#s': session.id },
+        ExpressionAttributeValues: {
+          ':new': newHash,
+          ':idle': idleExpiresAt,
+          ':expected': session.currentTokenHash,
+        },
+      },
+      auditWrites(audit),
+    );
+    if (rotated) return 'rotated';
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: userKey(session.userId),
+        ProjectionExpression: 'sessions.#s',
+        ExpressionAttributeNames: { '#s': session.id },
+        ConsistentRead: true,
+      }),
+    );
+    return (Item?.sessions as Record<string, unknown> | undefined)?.[session.id] ? 'stale' : 'gone';
   }
 
   async wasSpent(id: string, tokenHash: string): Promise<boolean> {
@@ -98,14 +119,18 @@ export class DynamoSessionStore implements SessionStore {
     return Item !== undefined;
   }
 
-  async revoke(userId: string, id: string): Promise<void> {
+  async revoke(userId: string, id: string, audit?: AuditEvent): Promise<void> {
     // A user that is gone has no sessions left to end: a failed condition is the same outcome.
-    await updateIf(this.db, {
-      TableName: this.tableName,
-      Key: userKey(userId),
-      UpdateExpression: 'REMOVE sessions.#s',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#s': id },
-    });
+    await updateIf(
+      this.db,
+      {
+        TableName: this.tableName,
+        Key: userKey(userId),
+        UpdateExpression: 'REMOVE sessions.#s',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#s': id },
+      },
+      auditWrites(audit),
+    );
   }
 }

@@ -1,8 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../core/audit-event';
 import type { Rejection, Upload, UploadStore } from '../ports/upload-store';
 import { filesTable, resourceName } from '../tables';
-import { dynamoDocumentClient, updateIf } from './dynamo-client';
+import { auditWrites } from './dynamo-audit-store';
+import { dynamoDocumentClient, transactWrite, updateIf } from './dynamo-client';
 
 const uploadKey = (id: string) => ({ pk: `UPLOAD#${id}`, sk: 'UPLOAD' });
 /** DynamoDB removes an upload's record a day after the upload expired (used or not). */
@@ -15,26 +16,21 @@ export class DynamoUploadStore implements UploadStore {
     private readonly tableName = resourceName(filesTable),
   ) {}
 
-  async create(upload: Upload): Promise<void> {
+  async create(upload: Upload, audit?: AuditEvent): Promise<void> {
     const { expiresAt, ...rest } = upload;
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...uploadKey(upload.id),
-            ...rest,
-            validUntil: expiresAt,
-            expiresAt: Math.ceil(Date.parse(expiresAt) / 1000) + RECORD_GRACE_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException)
-        throw new Error(`upload ${upload.id} exists already`);
-      throw err;
-    }
+    const put = {
+      TableName: this.tableName,
+      Item: {
+        ...uploadKey(upload.id),
+        ...rest,
+        validUntil: expiresAt,
+        expiresAt: Math.ceil(Date.parse(expiresAt) / 1000) + RECORD_GRACE_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+    // A random id that exists already is a bug, never a retry to absorb.
+    if (audit) await transactWrite(this.db, [{ Put: put }, ...auditWrites(audit)]);
+    else await this.db.send(new PutCommand(put));
   }
 
   async get(id: string): Promise<Upload | undefined> {
@@ -101,22 +97,28 @@ export class DynamoUploadStore implements UploadStore {
   async finish(
     id: string,
     outcome: { notarizationId: string; created: boolean } | { rejection: Rejection },
+    audit?: AuditEvent,
   ): Promise<void> {
     const fields =
       'rejection' in outcome ? { state: 'rejected', ...outcome } : { state: 'notarized', ...outcome };
     const names = Object.keys(fields);
     // The first outcome stands: a verifier that finishes second (a repeated delivery) changes nothing.
-    await updateIf(this.db, {
-      TableName: this.tableName,
-      Key: uploadKey(id),
-      UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')} REMOVE claimedAt`,
-      ConditionExpression: '#state IN (:verifying, :hashing)',
-      ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-      ExpressionAttributeValues: {
-        ...Object.fromEntries(Object.entries(fields).map(([n, v]) => [`:${n}`, v])),
-        ':verifying': 'verifying',
-        ':hashing': 'hashing',
+    // Its audit event is written only with the outcome that stands.
+    await updateIf(
+      this.db,
+      {
+        TableName: this.tableName,
+        Key: uploadKey(id),
+        UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')} REMOVE claimedAt`,
+        ConditionExpression: '#state IN (:verifying, :hashing)',
+        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(Object.entries(fields).map(([n, v]) => [`:${n}`, v])),
+          ':verifying': 'verifying',
+          ':hashing': 'hashing',
+        },
       },
-    });
+      auditWrites(audit),
+    );
   }
 }

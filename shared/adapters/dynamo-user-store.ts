@@ -1,18 +1,19 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import type { Page } from '../ports/page';
 import type { Session } from '../ports/session-store';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
 import { identityTable, resourceName } from '../tables';
-import { auditPut } from './dynamo-audit-store';
+import { auditWrites } from './dynamo-audit-store';
 import {
   credentialVersionIs,
   decodeCursor,
   dynamoDocumentClient,
   encodeCursor,
   putWithReservation,
+  transactWrite,
   updateIf,
 } from './dynamo-client';
 
@@ -69,8 +70,6 @@ const ADMIN_COUNTER_INCREMENT = (TableName: string) => ({
 const userNotFound = () => new StempelError('not_found', 'user_not_found', 'No such user.');
 const concurrentUpdate = () =>
   new StempelError('conflict', 'concurrent_update', 'The user changed meanwhile; reload it and try again.');
-
-const auditWrites = (audit: AuditEvent | undefined) => (audit ? [auditPut(audit)] : []);
 
 /**
  * Users in the identity table: one item per user, plus one per username that
@@ -129,36 +128,36 @@ export class DynamoUserStore implements UserStore {
     updatedAt: string,
     credentialVersion: number,
     keep?: Session,
+    audit?: AuditEvent,
   ): Promise<void> {
     const next = credentialVersion + 1;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: userKey(id),
-          UpdateExpression:
-            'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, credentialVersion = :next, sessions = :kept',
-          // The kept session must still be as read: a refresh or logout meanwhile is not undone.
-          ConditionExpression: `attribute_exists(pk) AND ${credentialVersionIs(credentialVersion)}${
-            keep ? ' AND sessions.#k.currentTokenHash = :kh' : ''
-          }`,
-          ...(keep ? { ExpressionAttributeNames: { '#k': keep.id } } : {}),
-          ExpressionAttributeValues: {
-            ':h': passwordHash,
-            ':m': mustChangePassword,
-            ':u': updatedAt,
-            ':v': credentialVersion,
-            ':next': next,
-            ':kept': keep ? { [keep.id]: { ...storedSession(keep), credentialVersion: next } } : {},
-            ...(keep ? { ':kh': keep.currentTokenHash } : {}),
-          },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      if (!(await this.getById(id))) throw userNotFound();
-      throw concurrentUpdate();
-    }
+    const written = await updateIf(
+      this.db,
+      {
+        TableName: this.tableName,
+        Key: userKey(id),
+        UpdateExpression:
+          'SET passwordHash = :h, mustChangePassword = :m, updatedAt = :u, credentialVersion = :next, sessions = :kept',
+        // The kept session must still be as read: a refresh or logout meanwhile is not undone.
+        ConditionExpression: `attribute_exists(pk) AND ${credentialVersionIs(credentialVersion)}${
+          keep ? ' AND sessions.#k.currentTokenHash = :kh' : ''
+        }`,
+        ...(keep ? { ExpressionAttributeNames: { '#k': keep.id } } : {}),
+        ExpressionAttributeValues: {
+          ':h': passwordHash,
+          ':m': mustChangePassword,
+          ':u': updatedAt,
+          ':v': credentialVersion,
+          ':next': next,
+          ':kept': keep ? { [keep.id]: { ...storedSession(keep), credentialVersion: next } } : {},
+          ...(keep ? { ':kh': keep.currentTokenHash } : {}),
+        },
+      },
+      auditWrites(audit),
+    );
+    if (written) return;
+    if (!(await this.getById(id))) throw userNotFound();
+    throw concurrentUpdate();
   }
 
   async update(
@@ -258,9 +257,7 @@ export class DynamoUserStore implements UserStore {
             },
           ];
     try {
-      await this.db.send(
-        new TransactWriteCommand({ TransactItems: [userWrite, ...more, ...counter] as never }),
-      );
+      await transactWrite(this.db, [userWrite, ...more, ...counter]);
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
       const reasons = err.CancellationReasons ?? [];

@@ -95,3 +95,15 @@ export function newAuditEvent(input: AuditInput, now: Date): AuditEvent {
   };
   return { ...base, personal, salt, entry: auditEntry(base) };
 }
+
+/**
+ * Builds the audit event of a change from what only the change knows, for
+ * the store to write in the same transaction; undefined where the call is not
+ * audited (tools, tests).
+ */
+export type AuditFor = (details?: AuditOverrides) => AuditEvent | undefined;
+
+/** What only the operation knows; `action`, `outcome` and `reason` name an event other than the call's own. */
+export type AuditOverrides = Partial<
+  Pick<AuditInput, 'action' | 'actor' | 'target' | 'outcome' | 'reason' | 'changes'>
+>;

@@ -4,6 +4,7 @@ import type { SecretBox } from '../ports/secret-box';
 import type { Session, SessionStore } from '../ports/session-store';
 import type { UserRecord, UserStore } from '../ports/user-store';
 import type { AccessTokens } from './access-tokens';
+import type { AuditEvent, AuditFor } from './audit-event';
 import { StempelError } from './errors';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password-hash';
 import { assertPasswordAcceptable } from './password-policy';
@@ -69,6 +70,9 @@ const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 const refreshTokenFor = (s: Pick<Session, 'userId' | 'id'>) =>
   `${s.userId}.${s.id}.${randomBytes(32).toString('base64url')}`;
 
+/** Login and refresh act on the account they sign into: it is the event's actor and target. */
+const ownAccount = (userId: string) => ({ actor: userId, target: `user:${userId}` });
+
 const TOTP_CONTEXT = (userId: string) => ({ userId, purpose: 'totp' });
 
 /**
@@ -96,6 +100,7 @@ export class Authentication {
     password: string,
     otp: string | undefined,
     sourceIp: string,
+    audit?: AuditFor,
   ): Promise<TokenPair> {
     const name = username.toLowerCase();
     const source = sourceNetwork(sourceIp);
@@ -120,7 +125,7 @@ export class Authentication {
     }
     // The session is added only while the user still has the credentials just verified: a
     // password change or disable that landed while the password was checked voids this login.
-    const session = await this.startSession(user);
+    const session = await this.startSession(user, audit?.(ownAccount(user.id)));
     if (!session) return this.fail(user.id, attempt.locked);
     await this.clearAttempts(name, source);
     this.deps.onEvent?.({ type: 'login_succeeded', userId: user.id });
@@ -137,6 +142,7 @@ export class Authentication {
     currentPassword: string,
     newPassword: string,
     sourceIp: string,
+    audit?: AuditFor,
   ): Promise<void> {
     const user = await this.reauthenticate(principal, currentPassword, sourceIp);
     if (currentPassword === newPassword) {
@@ -158,10 +164,11 @@ export class Authentication {
       this.now().toISOString(),
       user.credentialVersion,
       user.sessions[principal.sessionId],
+      audit?.(),
     );
   }
 
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string, audit?: AuditFor): Promise<TokenPair> {
     const match = REFRESH_TOKEN.exec(refreshToken);
     if (!match) throw badRefreshToken();
     const [, userId = '', sessionId = ''] = match;
@@ -186,7 +193,12 @@ export class Authentication {
     const { sessionIdleSeconds } = await this.deps.settings();
     const next = refreshTokenFor(session);
     const idleExpiresAt = Math.min(nowS + sessionIdleSeconds, session.absoluteExpiresAt);
-    const rotation = await this.deps.sessions.rotate(session, sha256(next), idleExpiresAt);
+    const rotation = await this.deps.sessions.rotate(
+      session,
+      sha256(next),
+      idleExpiresAt,
+      audit?.(ownAccount(userId)),
+    );
     // Ended meanwhile (logout, password change, disable): nothing to revoke, and no theft to report.
     if (rotation === 'gone') throw badRefreshToken();
     if (rotation === 'stale') {
@@ -199,13 +211,13 @@ export class Authentication {
   }
 
   /** Revokes the session, which ends every access token it issued (the authorizer reads the session). */
-  async logout(principal: Principal): Promise<void> {
-    await this.deps.sessions.revoke(principal.userId, principal.sessionId);
+  async logout(principal: Principal, audit?: AuditFor): Promise<void> {
+    await this.deps.sessions.revoke(principal.userId, principal.sessionId, audit?.());
     this.deps.onEvent?.({ type: 'logout', userId: principal.userId, sessionId: principal.sessionId });
   }
 
   /** Starts TOTP enrolment: a new secret, shown once; 2FA is on only after confirmOtp. */
-  async setupOtp(principal: Principal, currentPassword: string, sourceIp: string, issuer = 'Stempel') {
+  async setupOtp(principal: Principal, currentPassword: string, sourceIp: string, audit?: AuditFor) {
     // Re-authentication: a stolen access token alone must not bind the account to an attacker's device.
     const user = await this.reauthenticate(principal, currentPassword, sourceIp);
     if (user.otpSecret !== undefined) {
@@ -213,11 +225,12 @@ export class Authentication {
     }
     const secret = newTotpSecret();
     const sealed = await this.deps.secrets.seal(secret, TOTP_CONTEXT(user.id));
-    await this.deps.users.update(user.id, { otpPendingSecret: sealed }, this.now().toISOString());
-    return { secret, otpauthUri: totpUri(secret, issuer, user.username) };
+    const at = this.now().toISOString();
+    await this.deps.users.update(user.id, { otpPendingSecret: sealed }, at, undefined, audit?.());
+    return { secret, otpauthUri: totpUri(secret, 'Stempel', user.username) };
   }
 
-  async confirmOtp(principal: Principal, otp: string): Promise<void> {
+  async confirmOtp(principal: Principal, otp: string, audit?: AuditFor): Promise<void> {
     const user = await this.requireUser(principal.userId);
     if (user.otpPendingSecret === undefined) {
       throw new StempelError('conflict', 'otp_not_pending', 'Start with POST /v1/auth/otp/setup.');
@@ -233,6 +246,8 @@ export class Authentication {
       user.id,
       { otpSecret: user.otpPendingSecret, otpPendingSecret: null, otpLastStep: step },
       this.now().toISOString(),
+      undefined,
+      audit?.(),
     );
     this.deps.onEvent?.({ type: 'otp_enabled', userId: user.id });
   }
@@ -299,7 +314,7 @@ export class Authentication {
    * that ended by time, and the oldest beyond MAX_SESSIONS_PER_USER, are
    * forgotten in the same write.
    */
-  private async startSession(user: UserRecord) {
+  private async startSession(user: UserRecord, audit: AuditEvent | undefined) {
     const { sessionIdleSeconds, sessionMaxSeconds } = await this.deps.settings();
     const nowS = Math.floor(this.now().getTime() / 1000);
     const absoluteExpiresAt = nowS + sessionMaxSeconds;
@@ -324,6 +339,7 @@ export class Authentication {
     const created = await this.deps.sessions.create(
       { ...session, currentTokenHash: sha256(refreshToken) },
       forget,
+      audit,
     );
     return created ? { id: session.id, refreshToken } : undefined;
   }

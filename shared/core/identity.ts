@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { LoginAttempts } from '../ports/login-attempts';
 import type { Page } from '../ports/page';
 import type { AdminGuard, UserChanges, UserRecord, UserStore } from '../ports/user-store';
-import type { AuditEvent, AuditInput } from './audit-event';
+import type { AuditEvent, AuditFor } from './audit-event';
 import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { hashPassword } from './password-hash';
@@ -12,8 +12,6 @@ import { toUserView, type UserView } from './user-view';
 const isActiveAdmin = (u: Pick<UserRecord, 'roles' | 'disabled'>) => u.roles.includes('admin') && !u.disabled;
 
 /** User administration. A user's own view (GET /v1/me) needs no store: see `ownView`. */
-/** Builds the audit event of a change from what changed, to be written with it. */
-export type AuditFor = (details: { readonly changes?: AuditInput['changes'] }) => AuditEvent | undefined;
 
 export class Identity {
   constructor(
@@ -111,9 +109,9 @@ export class Identity {
   }
 
   /** Lifts every login lockout on the user's name (from every source). */
-  async unlock(id: string): Promise<void> {
+  async unlock(id: string, audit?: AuditFor): Promise<void> {
     const user = await this.requireUser(id);
-    await this.attempts.clearAll(user.username);
+    await this.attempts.clearAll(user.username, audit?.());
   }
 
   async deleteUser(id: string, audit?: AuditFor): Promise<void> {

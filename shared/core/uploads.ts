@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FileStore, UploadedPart } from '../ports/file-store';
 import type { Notarization, NotarizationStore, NotarizedFile } from '../ports/notarization-store';
 import type { Rejection, Upload, UploadStore } from '../ports/upload-store';
-import type { AuditInput } from './audit-event';
+import { type AuditFor, newAuditEvent } from './audit-event';
 import { StempelError } from './errors';
 import { allowedContentType, contentDisposition } from './file-names';
 import type { Notary } from './notary';
@@ -30,8 +30,6 @@ export interface UploadsDeps {
   readonly notary: Pick<Notary, 'admit' | 'notarizeFor' | 'get'>;
   readonly notarizations: Pick<NotarizationStore, 'attachFile'>;
   readonly settings: () => Promise<UploadSettings>;
-  /** Records the verifier's verdicts in the audit trail (requests are recorded by the API handler). */
-  readonly audit?: (event: AuditInput) => Promise<unknown>;
   readonly now?: () => Date;
 }
 
@@ -80,7 +78,8 @@ export class Uploads {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async create(principal: Principal, request: UploadRequest) {
+  /** `audit`: the creation's audit event, written with the upload. */
+  async create(principal: Principal, request: UploadRequest, audit?: AuditFor) {
     const settings = await this.deps.settings();
     if (request.size > settings.maxUploadBytes) {
       throw new StempelError(
@@ -114,7 +113,7 @@ export class Uploads {
         contentType,
         expiresInSeconds: settings.uploadExpirySeconds,
       });
-      await this.deps.uploads.create(base);
+      await this.deps.uploads.create(base, audit?.({ target: `upload:${id}` }));
       return { uploadId: id, kind: 'single' as const, expiresAt, ...put };
     }
     const { partSize, parts } = partLayout(request.size);
@@ -126,7 +125,10 @@ export class Uploads {
       parts,
       settings.uploadExpirySeconds,
     );
-    await this.deps.uploads.create({ ...base, multipart: { id: multipartId, partSize, parts } });
+    await this.deps.uploads.create(
+      { ...base, multipart: { id: multipartId, partSize, parts } },
+      audit?.({ target: `upload:${id}` }),
+    );
     return {
       uploadId: id,
       kind: 'multipart' as const,
@@ -149,8 +151,15 @@ export class Uploads {
    * have one). An object without one must be read through, which can take
    * longer than an API request may: it is handed to the verifier function
    * (`verifyHandedOver`) and the answer is `{ verifying: true }` (202).
+   *
+   * `audit` builds the audit events written with the outcome: the
+   * notarization's (with it), or the upload's rejection (with that).
    */
-  async notarize(principal: Principal, request: NotarizeUploadRequest): Promise<UploadOutcome> {
+  async notarize(
+    principal: Principal,
+    request: NotarizeUploadRequest,
+    audit?: AuditFor,
+  ): Promise<UploadOutcome> {
     const upload = await this.deps.uploads.get(request.uploadId);
     if (!upload || upload.owner !== principal.userId) throw uploadNotFound();
     if (request.sha256 !== undefined && request.sha256 !== upload.sha256) {
@@ -177,7 +186,7 @@ export class Uploads {
       throw new StempelError('conflict', 'upload_busy', 'This upload is being checked by another request.');
     }
     try {
-      return await this.checkClaimed(upload, claimedAt, request.metadata);
+      return await this.checkClaimed(upload, claimedAt, request.metadata, audit);
     } catch (err) {
       // Anything but a verdict on the bytes leaves the upload usable for a retry.
       if (!(err instanceof StempelError && err.kind === 'unprocessable' && err.code !== 'upload_incomplete'))
@@ -195,28 +204,31 @@ export class Uploads {
   async verifyHandedOver(uploadId: string): Promise<void> {
     const upload = await this.deps.uploads.get(uploadId);
     if (upload?.state !== 'hashing') return;
-    const verdict = (outcome: 'success' | 'failure', target: string, reason?: string) =>
-      this.deps.audit?.({
-        action: outcome === 'success' ? 'notarization.create' : 'upload.rejected',
-        actor: upload.owner,
-        target,
-        outcome,
-        ...(reason ? { reason } : {}),
-        requestId: `verifier:${upload.id}`,
-        personal: {},
-      });
+    // The verdict's audit event: the owner's notarization, by the verifier on their behalf.
+    const audit: AuditFor = (details = {}) =>
+      newAuditEvent(
+        {
+          action: 'notarization.create',
+          actor: upload.owner,
+          target: `upload:${upload.id}`,
+          outcome: 'success',
+          ...details,
+          requestId: `verifier:${upload.id}`,
+          personal: {},
+        },
+        this.now(),
+      );
     try {
       const fileKey = await this.deps.ownerKeys.existingFileKey(upload.owner, upload.objectKey);
       if (!fileKey)
-        await this.reject(upload, 'hash_mismatch', "The owner's key was destroyed before the check.");
+        await this.reject(upload, 'hash_mismatch', "The owner's key was destroyed before the check.", audit);
       const digest = await this.deps.files.sha256(upload.objectKey, fileKey as Uint8Array, upload.size);
-      if (digest !== upload.sha256) await this.reject(upload, 'hash_mismatch', HASH_MISMATCH);
-      const { notarization } = await this.notarizeChecked(upload, upload.metadata);
-      await verdict('success', `notarization:${notarization.id}`);
+      if (digest !== upload.sha256) await this.reject(upload, 'hash_mismatch', HASH_MISMATCH, audit);
+      await this.notarizeChecked(upload, upload.metadata, audit);
     } catch (err) {
-      // A verdict is recorded on the upload for its owner to read; only failures are worth a retry.
+      // A verdict is recorded on the upload (with its audit event) for its owner to read; only
+      // failures are worth a retry.
       if (!(err instanceof StempelError && err.kind === 'unprocessable')) throw err;
-      await verdict('failure', `upload:${upload.id}`, err.code);
     }
   }
 
@@ -243,14 +255,19 @@ export class Uploads {
     }
   }
 
-  private async checkClaimed(upload: Upload, claimedAt: string, metadata: NotarizeUploadRequest['metadata']) {
+  private async checkClaimed(
+    upload: Upload,
+    claimedAt: string,
+    metadata: NotarizeUploadRequest['metadata'],
+    audit: AuditFor | undefined,
+  ) {
     const { files } = this.deps;
     const fileKey = await this.deps.ownerKeys.existingFileKey(upload.owner, upload.objectKey);
     if (!fileKey) throw new StempelError('gone', 'upload_expired', "The owner's files were erased.");
     // A retry after a crash may find the multipart upload completed already.
     let stored = await files.head(upload.objectKey, fileKey);
     if (!stored && upload.multipart) {
-      await this.complete(upload, fileKey);
+      await this.complete(upload, fileKey, audit);
       stored = await files.head(upload.objectKey, fileKey);
     }
     if (!stored) {
@@ -265,6 +282,7 @@ export class Uploads {
         upload,
         'size_mismatch',
         `The uploaded document has ${stored.size} bytes, not the ${upload.size} declared; it was deleted.`,
+        audit,
       );
     }
     if (stored.sha256 === undefined) {
@@ -272,12 +290,20 @@ export class Uploads {
         throw new Error(`upload ${upload.id} was taken from its claim`);
       return { verifying: true } as const;
     }
-    if (stored.sha256 !== upload.sha256) await this.reject(upload, 'hash_mismatch', HASH_MISMATCH);
-    return this.notarizeChecked(upload, metadata);
+    if (stored.sha256 !== upload.sha256) await this.reject(upload, 'hash_mismatch', HASH_MISMATCH, audit);
+    return this.notarizeChecked(upload, metadata, audit);
   }
 
-  /** The bytes are the declared ones: keep them, and notarize. */
-  private async notarizeChecked(upload: Upload, metadata: NotarizeUploadRequest['metadata']) {
+  /**
+   * The bytes are the declared ones: keep them, and notarize. The audit event
+   * goes with the new notarization, or, where the owner had notarized this
+   * hash already, with the upload's outcome: written once either way.
+   */
+  private async notarizeChecked(
+    upload: Upload,
+    metadata: NotarizeUploadRequest['metadata'],
+    audit: AuditFor | undefined,
+  ) {
     // Kept from here on; tagging first means a crash never lets the lifecycle delete a notarized file.
     await this.deps.files.markNotarized(upload.objectKey);
     const file: NotarizedFile = {
@@ -285,14 +311,23 @@ export class Uploads {
       size: upload.size,
       contentType: upload.contentType,
     };
-    const result = await this.deps.notary.notarizeFor(upload.owner, {
-      sha256: upload.sha256,
-      ...(upload.name === undefined ? {} : { name: upload.name }),
-      ...(metadata === undefined ? {} : { metadata }),
-      file,
-    });
+    const event = (id: string) => audit?.({ target: `notarization:${id}` });
+    const result = await this.deps.notary.notarizeFor(
+      upload.owner,
+      {
+        sha256: upload.sha256,
+        ...(upload.name === undefined ? {} : { name: upload.name }),
+        ...(metadata === undefined ? {} : { metadata }),
+        file,
+      },
+      event,
+    );
     const notarization = await this.withFile(result.notarization, file, upload);
-    await this.deps.uploads.finish(upload.id, { notarizationId: notarization.id, created: result.created });
+    await this.deps.uploads.finish(
+      upload.id,
+      { notarizationId: notarization.id, created: result.created },
+      result.created ? undefined : event(notarization.id),
+    );
     return { created: result.created, notarization };
   }
 
@@ -333,7 +368,7 @@ export class Uploads {
   }
 
   /** Completes a multipart upload whose parts are all there, each of the agreed size. */
-  private async complete(upload: Upload, fileKey: Uint8Array) {
+  private async complete(upload: Upload, fileKey: Uint8Array, audit: AuditFor | undefined) {
     const multipart = upload.multipart as NonNullable<Upload['multipart']>;
     const listed = await this.deps.files.listParts(upload.objectKey, multipart.id);
     const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
@@ -360,16 +395,28 @@ export class Uploads {
         upload,
         'size_mismatch',
         `Part ${wrong?.partNumber ?? multipart.parts + 1} is not of the agreed size; the upload was deleted.`,
+        audit,
       );
     }
     await this.deps.files.completeMultipart(upload.objectKey, fileKey, multipart.id, parts);
   }
 
-  /** Deletes the bytes, records why, and throws that verdict. */
-  private async reject(upload: Upload, code: Rejection['code'], detail: string): Promise<never> {
+  /** Deletes the bytes, records why (with the rejection's audit event), and throws that verdict. */
+  private async reject(
+    upload: Upload,
+    code: Rejection['code'],
+    detail: string,
+    audit: AuditFor | undefined,
+  ): Promise<never> {
     if (upload.multipart) await this.deps.files.abortMultipart(upload.objectKey, upload.multipart.id);
     await this.deps.files.delete(upload.objectKey);
-    await this.deps.uploads.finish(upload.id, { rejection: { code, detail } });
+    const event = audit?.({
+      action: 'upload.rejected',
+      target: `upload:${upload.id}`,
+      outcome: 'failure',
+      reason: code,
+    });
+    await this.deps.uploads.finish(upload.id, { rejection: { code, detail } }, event);
     throw new StempelError('unprocessable', code, detail);
   }
 }

@@ -6,7 +6,7 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { type AuditEvent, type AuditInput, newAuditEvent } from '../core/audit-event';
+import { type AuditEvent, type AuditInput, type AuditOverrides, newAuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import { hasAnyRole, type Principal } from '../core/roles';
 import { corsOrigins } from './cors';
@@ -27,10 +27,7 @@ export interface HttpResult {
 }
 
 /** Details only the operation knows: who acted (at login), on what, which fields changed. */
-export interface AuditDetails {
-  readonly actor?: string;
-  readonly target?: string;
-  readonly changes?: AuditInput['changes'];
+export interface AuditDetails extends AuditOverrides {
   /** The operation wrote this event itself, with its change: the handler records nothing more. */
   readonly recorded?: string;
 }
@@ -137,11 +134,15 @@ function auditInput(
   const target = details?.target ?? (audit.target && id && UUID.test(id) ? `${audit.target}:${id}` : '-');
   const username = bodyUsername(event);
   return {
-    action: audit.action,
+    action: details?.action ?? audit.action,
     actor: details?.actor ?? principal?.userId ?? 'anonymous',
     target,
-    outcome: failed ? 'failure' : 'success',
-    ...(failed && result ? { reason: problemCode(result) } : {}),
+    outcome: details?.outcome ?? (failed ? 'failure' : 'success'),
+    ...(details?.reason
+      ? { reason: details.reason }
+      : failed && result
+        ? { reason: problemCode(result) }
+        : {}),
     ...(details?.changes ? { changes: details.changes } : {}),
     requestId,
     personal: {

@@ -1,3 +1,5 @@
+import type { AuditEvent } from '../core/audit-event';
+
 /** The outcome of claiming a login attempt. */
 export type AttemptClaim =
   | { readonly allowed: true; readonly locked: boolean }
@@ -22,6 +24,6 @@ export interface LoginAttempts {
   claim(username: string, scope: string, now: number, policy: LockoutPolicy): Promise<AttemptClaim>;
   /** Forgets one counter (a success from that source). */
   clear(username: string, scope: string): Promise<void>;
-  /** Forgets every counter of the username (an administrator's unlock). */
-  clearAll(username: string): Promise<void>;
+  /** Forgets every counter of the username (an administrator's unlock), with the unlock's audit event. */
+  clearAll(username: string, audit?: AuditEvent): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import type { AuditEvent } from '../core/audit-event';
+
 /**
  * A refresh-token family: created at login, rotated on every refresh, ended
  * as a whole. Kept inside its user's record (see UserRecord.sessions), so
@@ -26,6 +28,7 @@ export interface Session {
 /** `stale`: the family moved on (another refresh won); `gone`: the session ended meanwhile. */
 export type RotationOutcome = 'rotated' | 'stale' | 'gone';
 
+/** Each change may carry its audit event (`audit`), written in the same transaction. */
 export interface SessionStore {
   /**
    * Adds the session to its user, only while the user exists, is enabled and
@@ -33,15 +36,20 @@ export interface SessionStore {
    * landed since the password was checked makes this false and writes
    * nothing). Forgets the sessions `forget` (expired ones) in the same write.
    */
-  create(session: Session, forget: readonly string[]): Promise<boolean>;
+  create(session: Session, forget: readonly string[], audit?: AuditEvent): Promise<boolean>;
   /**
    * Swaps the current token hash for `newHash`, only if it is still the one
    * `session` was read with, and remembers the old one as spent (until the
    * session ends), in one write.
    */
-  rotate(session: Session, newHash: string, idleExpiresAt: number): Promise<RotationOutcome>;
+  rotate(
+    session: Session,
+    newHash: string,
+    idleExpiresAt: number,
+    audit?: AuditEvent,
+  ): Promise<RotationOutcome>;
   /** Whether `tokenHash` was a refresh token of this family that has been spent. */
   wasSpent(id: string, tokenHash: string): Promise<boolean>;
   /** Ends the session (and with it every access token it issued). */
-  revoke(userId: string, id: string): Promise<void>;
+  revoke(userId: string, id: string, audit?: AuditEvent): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../core/audit-event';
 /**
  * `open` → `verifying` (a request checks it) → `notarized` | `rejected` | back to `open` (a part was missing),
  * or → `hashing` (handed to the verifier function, which reads the whole object) → `notarized` | `rejected`.
@@ -36,8 +37,9 @@ export interface Upload {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** `audit`: the change's audit event, written in the same transaction. */
 export interface UploadStore {
-  create(upload: Upload): Promise<void>;
+  create(upload: Upload, audit?: AuditEvent): Promise<void>;
   get(id: string): Promise<Upload | undefined>;
   /**
    * Takes the upload for verification: only for its owner, before it
@@ -58,5 +60,6 @@ export interface UploadStore {
   finish(
     id: string,
     outcome: { notarizationId: string; created: boolean } | { rejection: Rejection },
+    audit?: AuditEvent,
   ): Promise<void>;
 }

@@ -75,6 +75,8 @@ export interface UserStore {
     updatedAt: string,
     credentialVersion: number,
     keep?: Session,
+    /** The change's audit event, written in the same transaction. */
+    audit?: AuditEvent,
   ): Promise<void>;
   /** Throws StempelError `user_not_found` when the user does not exist. */
   /** `audit`: the change's audit event, written in the same transaction. */

@@ -4,7 +4,6 @@ import { DynamoUploadStore } from '../adapters/dynamo-upload-store';
 import { S3FileStore } from '../adapters/s3-file-store';
 import { OwnerKeys } from '../core/owner-keys';
 import { Uploads } from '../core/uploads';
-import { auditTrail } from './audit';
 import { secretBox } from './keys';
 import { notary } from './notary';
 import { once } from './once';
@@ -22,6 +21,5 @@ export const uploads = /* @__PURE__ */ once(
       notary: notary(),
       notarizations: new DynamoNotarizationStore(),
       settings,
-      audit: (event) => auditTrail().record(event),
     }),
 );

@@ -144,6 +144,44 @@ describe('the audit trail, end to end', () => {
     expect(everything).not.toContain(uploader.password);
   });
 
+  it("records a user's own account changes and an admin's unlock once each, written with the change", async () => {
+    const user = await createUser(['uploader'], admin);
+    const signIn = await call('POST', '/v1/auth/login', {
+      body: { username: user.username, password: user.password },
+    });
+    expect(signIn.status).toBe(200);
+    const refreshed = await call('POST', '/v1/auth/refresh', {
+      body: { refreshToken: signIn.body.refreshToken },
+    });
+    expect(refreshed.status).toBe(200);
+    const token = refreshed.body.accessToken as string;
+    const setup = await call('POST', '/v1/auth/otp/setup', {
+      token,
+      body: { currentPassword: user.password },
+    });
+    expect(setup.status).toBe(200);
+    const newPassword = `${user.password}-2`;
+    const changed = await call('POST', '/v1/auth/password', {
+      token,
+      body: { currentPassword: user.password, newPassword },
+    });
+    expect(changed.status).toBe(204);
+    expect((await call('POST', '/v1/auth/logout', { token })).status).toBe(204);
+    expect((await call('POST', `/v1/admin/users/${user.id}/unlock`, { token: admin })).status).toBe(204);
+
+    const mine = await sealed(auditor.token, { actor: user.id, from: since }, 1);
+    const count = (action: string) =>
+      mine.filter((e) => e.action === action && e.outcome === 'success').length;
+    // createUser's first login and password change, then this test's own.
+    expect(count('auth.login')).toBe(2);
+    expect(count('auth.password_change')).toBe(2);
+    for (const action of ['auth.refresh', 'auth.otp_setup', 'auth.logout']) expect(count(action)).toBe(1);
+    expect(mine.find((e) => e.action === 'auth.refresh')).toMatchObject({ target: `user:${user.id}` });
+    const unlocks = (await events(auditor.token, { target: `user:${user.id}`, action: 'user.unlock' })).items;
+    expect(unlocks).toHaveLength(1);
+    expect(unlocks[0]).toMatchObject({ outcome: 'success', personal: { sourceIp: expect.any(String) } });
+  });
+
   it('pages with sealed cursors bound to the query; refuses edited cursors and bad ranges with 400', async () => {
     const first = await events(auditor.token, { from: since, limit: '2' });
     expect(first.items).toHaveLength(2);

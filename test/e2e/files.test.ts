@@ -196,6 +196,13 @@ describe('documents in S3, end to end over HTTP', () => {
     const retry = await notarizeUpload(owner.token, upload.uploadId);
     expect(retry.status).toBe(422);
     expect(retry.body.code).toBe('hash_mismatch');
+    // The rejection's audit event was written with it, once; the upload's creation likewise.
+    const audited = await call('GET', `/v1/audit/events?target=upload:${upload.uploadId}`, { token: admin });
+    const actions = (audited.body.items as { action: string; outcome: string; reason?: string }[]).map((e) =>
+      `${e.action} ${e.outcome} ${e.reason ?? ''}`.trim(),
+    );
+    expect(actions.filter((a) => a === 'upload.rejected failure hash_mismatch')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'upload.create success')).toHaveLength(1);
   });
 
   it('a different size than declared: 422 size_mismatch', async () => {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { DynamoAuditStore } from '../../shared/adapters/dynamo-audit-store';
 import { DynamoNotarizationStore } from '../../shared/adapters/dynamo-notarization-store';
 import { DynamoUploadStore } from '../../shared/adapters/dynamo-upload-store';
 import { S3FileStore } from '../../shared/adapters/s3-file-store';
@@ -67,6 +68,12 @@ const notarized = (outcome: UploadOutcome) => {
   return outcome;
 };
 
+/** The audit events of the last hour about `target`. */
+const auditedOn = async (target: string) => {
+  const to = new Date(Date.now() + 60_000).toISOString();
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  return (await new DynamoAuditStore().query({ from, to, target }, 100)).items;
+};
 const failure = (promise: Promise<unknown>) =>
   promise.then(
     () => undefined,
@@ -185,6 +192,11 @@ describe('uploads (DynamoDB Local and the S3 emulator)', () => {
     });
     const found = await new DynamoNotarizationStore().findBySha256(sha256(bytes), 10);
     expect(found).toHaveLength(1);
+    // However many verifiers ran, the verdict's audit event was written once, with the notarization.
+    const verdicts = await auditedOn(`notarization:${outcome.notarization.id}`);
+    expect(verdicts.filter((e) => e.requestId === `verifier:${upload.uploadId}`)).toMatchObject([
+      { action: 'notarization.create', actor: who.userId, outcome: 'success' },
+    ]);
   });
 
   it('the verifier rejects different bytes: the object is deleted and every later ask gets the verdict', async () => {
@@ -204,5 +216,8 @@ describe('uploads (DynamoDB Local and the S3 emulator)', () => {
     expect(await new DynamoNotarizationStore().findBySha256(sha256(declared), 10)).toEqual([]);
     const key = `owners/${who.userId}/${upload.uploadId}`;
     expect(await new S3FileStore().head(key, randomBytes(32))).toBeUndefined();
+    expect(await auditedOn(`upload:${upload.uploadId}`)).toMatchObject([
+      { action: 'upload.rejected', actor: who.userId, outcome: 'failure', reason: 'hash_mismatch' },
+    ]);
   });
 });
