@@ -23,8 +23,8 @@ export type FunctionName = FunctionGroup | 'authorizer' | StreamFunctionName | S
 /** The functions triggered by a table's stream rather than by API Gateway. */
 export type StreamFunctionName = 'integrator' | 'verifier' | 'audit-export';
 
-/** The functions run only by a schedule (EventBridge), asynchronously. */
-export type ScheduledFunctionName = 'anchor';
+/** The functions run only by EventBridge (a schedule, or a settings change), asynchronously. */
+export type ScheduledFunctionName = 'anchor' | 'settings-audit';
 
 /**
  * Functions that run only during deployments, as CloudFormation custom
@@ -67,6 +67,8 @@ export const SIZING: Record<
   tsa: { memorySize: 256, timeout: Duration.seconds(10) },
   // Asks each external TSA (with retries) over HTTPS; most of the minute is waiting on them.
   anchor: { memorySize: 256, timeout: Duration.seconds(60) },
+  // One GetParameterHistory (or two) and a conditional PutItem per recent version of the settings.
+  'settings-audit': { memorySize: 256, timeout: Duration.seconds(30) },
   // A batch of up to 100 sealed events: their proofs from the tiles, one S3 object each, and the checkpoints.
   'audit-export': { memorySize: 512, timeout: Duration.seconds(60) },
   // Two GetPublicKey and two Sign calls in KMS, once per deployment that changes the chain.

@@ -252,7 +252,16 @@ export function acknowledgeAnchorFailureQueue(queue: IConstruct): void {
   );
 }
 
-/** AwsSolutions-IAM5 on the role of a scheduled function (anchor): the X-Ray wildcard only. */
+/** Serverless-SQSRedrivePolicy on the settings-audit function's failure queue, which is itself the last stop. */
+export function acknowledgeSettingsAuditFailureQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'Serverless-SQSRedrivePolicy',
+    "This queue is the dead-letter destination of the settings-audit function (its asynchronous invocations by EventBridge, after their retries); nothing consumes it automatically, so a redrive policy would have no consumer to count receives for. Its messages name the parameter change whose run failed, its depth is alarmed, and the next change's run records every version of the last 12 hours that is not recorded yet.",
+  );
+}
+
+/** AwsSolutions-IAM5 on the role of a function run by EventBridge (anchor, settings-audit): the X-Ray wildcard only. */
 export function acknowledgeScheduledFunction(role: IConstruct): void {
   acknowledge(
     role,

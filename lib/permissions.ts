@@ -324,6 +324,12 @@ export function functionPolicies(
       // The external TSAs are in the settings; they are called over HTTPS, which needs no permission.
       readSettings,
     ],
+    'settings-audit': [
+      // The settings' versions (values and who wrote them); the parameter is a plain String, no KMS.
+      allow(['ssm:GetParameterHistory'], [data.settingsParameter.parameterArn]),
+      recordAudit,
+      tableKeyForWriters,
+    ],
     public: [
       dynamo(
         ['DescribeTable'],

@@ -32,6 +32,7 @@ import {
   TSA_KEY_ALGORITHM,
   TSA_KEY_ENV,
 } from './permissions';
+import { SettingsAudit } from './settings-audit';
 import type { StageConfig } from './stage-config';
 import { TsaCertificates } from './tsa';
 import { Verifier } from './verifier';
@@ -167,6 +168,15 @@ export class StempelStack extends Stack {
     });
     roles.set('anchor', anchor.function.role);
 
+    // Records every change of the settings parameter in the audit trail.
+    const settingsAudit = new SettingsAudit(this, 'SettingsAudit', {
+      settings: data.settingsParameter,
+      environment: environment('settings-audit'),
+      statements: policies['settings-audit'],
+      ...logging,
+    });
+    roles.set('settings-audit', settingsAudit.function.role);
+
     // Copies sealed audit events (the Audit table's stream) to the write-once export bucket.
     const auditExportBucket = data.bucket(AUDIT_EXPORT_BUCKET);
     const auditExport = new AuditExport(this, 'AuditExport', {
@@ -275,6 +285,18 @@ export class StempelStack extends Stack {
       alarmDescription:
         "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
       metric: anchor.failures.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    alarms.add('SettingsAuditRunsFailed', {
+      alarmDescription:
+        'Runs of the settings-audit function failed after their retries (messages in its failure queue): a change of the settings parameter may be missing from the audit trail. See the function logs; the next change records every version of the last 12 hours.',
+      metric: settingsAudit.failures.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
@@ -54,14 +55,20 @@ export class DynamoAuditStore implements AuditStore {
     private readonly tableName = resourceName(auditTable),
   ) {}
 
-  async record(event: AuditEvent): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: auditItem(event),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  async record(event: AuditEvent): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: auditItem(event),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async erasePersonal(userId: string): Promise<number> {

@@ -83,13 +83,13 @@ export function auditEntry(event: Omit<AuditEvent, 'entry' | 'personal' | 'salt'
   return text;
 }
 
-/** A new event from what happened, at `now`. */
-export function newAuditEvent(input: AuditInput, now: Date): AuditEvent {
+/** A new event from what happened, at `now`; `id` is given only where a retry must find the same event. */
+export function newAuditEvent(input: AuditInput, now: Date, id: string = randomUUID()): AuditEvent {
   const { personal, ...rest } = input;
   const salt = randomBytes(32).toString('base64');
   const base = {
     ...rest,
-    id: randomUUID(),
+    id,
     at: now.toISOString(),
     personalHash: personalHash(salt, personal),
   };

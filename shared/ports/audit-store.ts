@@ -14,8 +14,11 @@ export interface AuditFilter {
 }
 
 export interface AuditStore {
-  /** Stores a new event, queued for the audit log. */
-  record(event: AuditEvent): Promise<void>;
+  /**
+   * Stores a new event, queued for the audit log; false (writing nothing) when
+   * an event with its id is stored already, as when a retry records it again.
+   */
+  record(event: AuditEvent): Promise<boolean>;
   get(id: string): Promise<StoredAuditEvent | undefined>;
   /** Newest first, from an index (never a scan); a page may hold fewer than `limit` when filters apply. */
   query(filter: AuditFilter, limit: number, position?: string): Promise<Page<StoredAuditEvent>>;

@@ -25,6 +25,7 @@ const FUNCTIONS = [
   'integrator',
   'verifier',
   'anchor',
+  'settings-audit',
   'tsa-certificate',
 ] as const;
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);

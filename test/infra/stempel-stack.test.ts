@@ -51,7 +51,7 @@ const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
 const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier', 'audit-export'];
 
 /** The functions that record audit events: the API groups with audited routes, and the verifier. */
-const AUDIT_WRITERS: readonly string[] = ['auth', 'users', 'notarizations', 'tsa', 'verifier', 'audit'];
+const AUDIT_WRITERS: readonly string[] = ['auth', 'users', 'notarizations', 'tsa', 'verifier', 'audit', 'settings-audit'];
 
 /** The distinct actions of these statements, sorted. */
 const actionsOf = (statements: Record<string, unknown>[]) =>
@@ -404,6 +404,13 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         // Its failure queue (the function's dead-letter queue).
         'sqs:SendMessage',
         'ssm:GetParameter',
+      ],
+      'settings-audit': [
+        // The settings' versions; each becomes one new item of the Audit table.
+        'dynamodb:PutItem',
+        ...TABLE_WRITER_KMS,
+        'sqs:SendMessage',
+        'ssm:GetParameterHistory',
       ],
       integrator: [
         'dynamodb:BatchGetItem',
@@ -868,6 +875,33 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     });
   });
 
+  describe('settings-audit function', () => {
+    it('runs on changes of the settings parameter, and only those', () => {
+      const fn = functionId(template, 'settings-audit');
+      const rules = Object.values(resourcesOf(template, 'AWS::Events::Rule')).filter((r) =>
+        JSON.stringify(r.Properties.Targets).includes(`"${fn}"`),
+      );
+      expect(rules).toHaveLength(1);
+      expect(rules[0]?.Properties.EventPattern).toMatchObject({
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
+        detail: { name: [expect.anything()] },
+      });
+      expect((rules[0]?.Properties.Targets as unknown[])[0]).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: expect.anything() },
+      });
+    });
+
+    it('reads only the settings parameter history', () => {
+      const ssm = statementsOf(template, 'settings-audit').filter((st) =>
+        JSON.stringify(st.Action).includes('ssm:'),
+      );
+      expect(ssm).toHaveLength(1);
+      expect(JSON.stringify(ssm[0]?.Resource)).toMatch(/parameter.*Settings/);
+    });
+  });
+
   describe('anchor function', () => {
     it('runs every 5 minutes, retried twice, failures to its own queue', () => {
       const anchor = functionId(template, 'anchor');
@@ -1328,8 +1362,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
 
     it('sends ALARM and OK to the topic from every alarm', () => {
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-      // + AuditEventsQuarantined and AuditExportFailed
-      expect(alarms).toHaveLength(5);
+      // + AuditEventsQuarantined, AuditExportFailed and SettingsAuditRunsFailed
+      expect(alarms).toHaveLength(6);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
         expect(a.Properties.OKActions).toEqual([{ Ref: topicId() }]);
