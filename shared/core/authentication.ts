@@ -64,6 +64,11 @@ const badRefreshToken = () =>
     'invalid_refresh_token',
     'The refresh token is invalid, expired or revoked.',
   );
+/** The same answer as any bad token; the audit trail learns that a spent one came back and whose family ended. */
+const reusedRefreshToken = (userId: string) => {
+  const { kind, code, detail } = badRefreshToken();
+  return new StempelError(kind, code, detail, { auditSubject: userId, auditReason: 'refresh_token_reused' });
+};
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** `<user id>.<session id>.<secret>`: the ids say where the session is kept, the secret proves possession. */
 const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
@@ -182,6 +187,7 @@ export class Authentication {
       if (await this.deps.sessions.wasSpent(sessionId, presentedHash)) {
         await this.deps.sessions.revoke(userId, sessionId);
         this.deps.onEvent?.({ type: 'refresh_token_reused', userId, sessionId });
+        throw reusedRefreshToken(userId);
       }
       throw badRefreshToken();
     }
@@ -205,7 +211,7 @@ export class Authentication {
       // Two refreshes raced with one token: treat it as reuse.
       await this.deps.sessions.revoke(userId, sessionId);
       this.deps.onEvent?.({ type: 'refresh_token_reused', userId, sessionId });
-      throw badRefreshToken();
+      throw reusedRefreshToken(userId);
     }
     return this.tokensFor(user, sessionId, next);
   }
@@ -287,9 +293,12 @@ export class Authentication {
 
   private fail(userId: string | undefined, locked: boolean): never {
     this.deps.onEvent?.({ type: 'login_failed', ...(userId ? { userId } : {}), locked });
-    // The same answer whether the user exists; only the audit trail learns whose account it was.
+    // The same answer whether the user exists or is now locked; only the audit trail learns which.
     const { kind, code, detail } = badCredentials();
-    throw new StempelError(kind, code, detail, userId ? { auditSubject: userId } : {});
+    throw new StempelError(kind, code, detail, {
+      ...(userId ? { auditSubject: userId } : {}),
+      ...(locked ? { auditReason: 'locked_out' } : {}),
+    });
   }
 
   /** Checks the signed-in user's password again, under the same lockout as login. */

@@ -32,6 +32,8 @@ export class StempelError extends Error {
       errors?: readonly FieldError[];
       /** For the audit trail only, never in the answer: the user the failed call was about. */
       auditSubject?: string;
+      /** For the audit trail only: what happened, where the answer's code hides it (a lockout, a stolen token). */
+      auditReason?: string;
     } = {},
   ) {
     super(detail);

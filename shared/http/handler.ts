@@ -215,8 +215,11 @@ export function httpHandler<G extends FunctionGroup>(
       result = json(out.status, out.body, out.contentType, { ...out.headers });
     } catch (err) {
       result = toProblemResult(err, requestId);
-      const subject = err instanceof StempelError ? err.extra.auditSubject : undefined;
-      if (subject) details = { target: `user:${subject}` };
+      const { auditSubject, auditReason } = err instanceof StempelError ? err.extra : {};
+      details = {
+        ...(auditSubject ? { target: `user:${auditSubject}` } : {}),
+        ...(auditReason ? { reason: auditReason } : {}),
+      };
     }
     const audit = found?.[1].audit;
     if (audit && options.audit && !details?.recorded) {

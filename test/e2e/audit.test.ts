@@ -182,6 +182,38 @@ describe('the audit trail, end to end', () => {
     expect(unlocks[0]).toMatchObject({ outcome: 'success', personal: { sourceIp: expect.any(String) } });
   });
 
+  it('names a stolen refresh token and a lockout, which the answer itself does not tell apart', async () => {
+    const user = await createUser(['uploader'], admin);
+    const signIn = await call('POST', '/v1/auth/login', {
+      body: { username: user.username, password: user.password },
+    });
+    const spent = signIn.body.refreshToken as string;
+    expect((await call('POST', '/v1/auth/refresh', { body: { refreshToken: spent } })).status).toBe(200);
+    const replay = await call('POST', '/v1/auth/refresh', { body: { refreshToken: spent } });
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('invalid_refresh_token');
+    expect(JSON.stringify(replay.body)).not.toContain('reused');
+    // Wrong passwords until the lockout threshold (5 by default) locks the account.
+    for (let i = 0; i < 5; i++)
+      await call('POST', '/v1/auth/login', { body: { username: user.username, password: `wrong-${i}` } });
+    const refusals = await sealed(
+      auditor.token,
+      { target: `user:${user.id}`, action: 'auth.refresh', from: since },
+      1,
+    );
+    expect(refusals.filter((e) => e.reason === 'refresh_token_reused')).toMatchObject([
+      { outcome: 'failure', target: `user:${user.id}` },
+    ]);
+    const logins = await sealed(
+      auditor.token,
+      { target: `user:${user.id}`, action: 'auth.login', from: since },
+      5,
+    );
+    expect(logins.filter((e) => e.reason === 'locked_out')).toHaveLength(1);
+    expect(logins.filter((e) => e.reason === 'invalid_credentials')).toHaveLength(4);
+    await call('POST', `/v1/admin/users/${user.id}/unlock`, { token: admin });
+  });
+
   it('pages with sealed cursors bound to the query; refuses edited cursors and bad ranges with 400', async () => {
     const first = await events(auditor.token, { from: since, limit: '2' });
     expect(first.items).toHaveLength(2);

@@ -51,7 +51,15 @@ const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
 const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier', 'audit-export'];
 
 /** The functions that record audit events: the API groups with audited routes, and the verifier. */
-const AUDIT_WRITERS: readonly string[] = ['auth', 'users', 'notarizations', 'tsa', 'verifier', 'audit', 'settings-audit'];
+const AUDIT_WRITERS: readonly string[] = [
+  'auth',
+  'users',
+  'notarizations',
+  'tsa',
+  'verifier',
+  'audit',
+  'settings-audit',
+];
 
 /** The distinct actions of these statements, sorted. */
 const actionsOf = (statements: Record<string, unknown>[]) =>
@@ -887,7 +895,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'detail-type': ['Parameter Store Change'],
         detail: { name: [expect.anything()] },
       });
-      expect((rules[0]?.Properties.Targets as unknown[])[0]).toMatchObject({
+      expect((rules[0]?.Properties.Targets as unknown[] | undefined)?.[0]).toMatchObject({
         RetryPolicy: { MaximumRetryAttempts: 2 },
         DeadLetterConfig: { Arn: expect.anything() },
       });
