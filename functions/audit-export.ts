@@ -1,14 +1,27 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { sealedAuditEvents } from '../shared/core/audit-export';
+import type { KpiEventFields } from '../shared/core/kpis';
 import { logger, metrics, traceHandler } from '../shared/http/observability';
 import { auditExporter } from '../shared/runtime/audit-export';
+import { kpiCounter } from '../shared/runtime/kpis';
+
+/** Events as recorded (images without a log index: the insert, before the integrator seals it). */
+const recordedEvents = (records: DynamoDBStreamEvent['Records']): KpiEventFields[] =>
+  records.flatMap((record) => {
+    const image = record.dynamodb?.NewImage;
+    if (!image?.pk?.S?.startsWith('EVENT#') || image.logIndex !== undefined) return [];
+    return [unmarshall(image as Record<string, AttributeValue>) as KpiEventFields];
+  });
 
 /**
- * Exports sealed audit events from the Audit table's stream (new images) to
+ * The Audit table's stream consumer: counts each recorded event into the key
+ * figures (docs/reports.md), and exports sealed audit events from the Audit table's stream (new images) to
  * the write-once export bucket (docs/audit.md, "The export"). A record whose
  * image has no `logIndex` (the event as recorded, before the integrator seals
  * it) is skipped: the seal's update brings it back with its index.
@@ -27,6 +40,9 @@ export const handler = middy<DynamoDBStreamEvent, void>()
   .use(traceHandler())
   .use(logMetrics(metrics))
   .handler(async (event) => {
+    // The key figures first: each event counts once (marked in the same write), however often it comes.
+    const counted = await kpiCounter().count(recordedEvents(event.Records));
+    metrics.addMetric('KpiEventsCounted', MetricUnit.Count, counted);
     const sealed = sealedAuditEvents(event.Records);
     if (sealed.length === 0) return;
     const result = await (await auditExporter()).export(sealed);

@@ -55,6 +55,8 @@ export const SIZING: Record<
   notarizations: { memorySize: 256, timeout: Duration.seconds(10) },
   log: { memorySize: 256, timeout: Duration.seconds(10) },
   public: { memorySize: 256, timeout: Duration.seconds(10) },
+  // Counter queries (a few per report) and CSV pages of up to 10,000 notarizations.
+  reports: { memorySize: 512, timeout: Duration.seconds(29) },
   // Index queries, and inclusion proofs from a few tiles when asked for.
   audit: { memorySize: 256, timeout: Duration.seconds(10) },
   // Drains the pending queue until 10 s before its timeout, then leaves the rest to the next run.

@@ -9,6 +9,7 @@ import {
   documentsBucket,
   filesTable,
   identityTable,
+  kpisTable,
   logTable,
   notarizationsTable,
   type TableDefinition,
@@ -84,6 +85,7 @@ export function functionPolicies(
   const files = data.table(filesTable);
   const anchors = data.table(anchorsTable);
   const audit = data.table(auditTable);
+  const kpis = data.table(kpisTable);
   const documents = data.bucket(documentsBucket);
   const auditExport = data.bucket(AUDIT_EXPORT_BUCKET);
   const notarizationsStream = notarizations.tableStreamArn;
@@ -114,15 +116,6 @@ export function functionPolicies(
       },
     },
   );
-  // A stream consumer that only reads: the audit export never writes a table.
-  const tableKeyForStreamReaders = allow(['kms:Decrypt', 'kms:DescribeKey'], [data.dataKey.keyArn], {
-    StringEquals: {
-      'kms:ViaService': [
-        `dynamodb.${Aws.REGION}.amazonaws.com`,
-        `streams.dynamodb.${Aws.REGION}.amazonaws.com`,
-      ],
-    },
-  });
   /** Reading one table's stream (DescribeStream, GetRecords, GetShardIterator) and ListStreams, which has no resource. */
   const readStream = (streamArn: string) => [
     dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [streamArn]),
@@ -241,7 +234,10 @@ export function functionPolicies(
     'audit-export': [
       // Sealed events arrive on the Audit table's stream (Lambda's poller reads it with this role).
       ...readStream(auditStream),
-      tableKeyForStreamReaders,
+      // Recorded events are counted into the key figures: a mark (Put) and counters (Update) in one
+      // transaction, in the Kpis table only.
+      dynamo(['PutItem', 'UpdateItem'], [kpis.tableArn]),
+      tableKeyForStreamConsumers,
       // Their inclusion proofs and the signed audit checkpoints: the head and tiles, read only.
       readLog,
       auditPublicKey,
@@ -330,6 +326,23 @@ export function functionPolicies(
       recordAudit,
       tableKeyForWriters,
     ],
+    reports: [
+      // Counters by period: Query only (never Scan), on the Kpis table.
+      dynamo(['Query'], [kpis.tableArn]),
+      // The notarizations report: one owner's (byOwner) or every owner's by day (byDay).
+      dynamo(
+        ['Query'],
+        [
+          indexArn(notarizations, notarizationsTable, 'byOwner'),
+          indexArn(notarizations, notarizationsTable, 'byDay'),
+        ],
+      ),
+      // Its CSV pages continue from sealed cursors.
+      macCursors,
+      recordAudit,
+      tableKeyForWriters,
+      readSettings,
+    ],
     public: [
       dynamo(
         ['DescribeTable'],
@@ -363,7 +376,7 @@ export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator'];
 export const AUDIT_KEY_ENV: readonly FunctionName[] = ['integrator', 'audit', 'audit-export', 'log'];
 
 /** Functions that get STEMPEL_CURSOR_KMS_KEY_ID: the ones that list with signed pagination cursors. */
-export const CURSOR_KEY_ENV: readonly FunctionName[] = ['users', 'notarizations', 'audit'];
+export const CURSOR_KEY_ENV: readonly FunctionName[] = ['users', 'notarizations', 'audit', 'reports'];
 
 /**
  * Functions that get STEMPEL_TSA_KMS_KEY_ID, STEMPEL_TSA_KEY_ALGORITHM and

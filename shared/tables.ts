@@ -63,6 +63,8 @@ export const notarizationsTable = {
   indexes: [
     { indexName: 'bySha256', partitionKey: 'sha256', sortKey: 'receivedAt' },
     { indexName: 'byOwner', partitionKey: 'owner', sortKey: 'receivedAt' },
+    // Every notarization by its UTC day: the CSV report of all owners reads a range day by day.
+    { indexName: 'byDay', partitionKey: 'day', sortKey: 'receivedAt' },
     // Sparse: only notarizations not yet in the log carry `pending`; the integrator reads its queue here.
     { indexName: 'byPending', partitionKey: 'pending', sortKey: 'receivedAt' },
   ],
@@ -131,6 +133,21 @@ export const auditTable = {
   stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
+/**
+ * Key figures (docs/reports.md), counted from the audit trail: totals per
+ * period (`TOTAL#<granularity>`, sort key the period), per user and period
+ * (`USER#<granularity>#<period>`), and the marks that make each event count
+ * once (`COUNTED#…`, `ACTIVE#…`; they expire once no event can come back).
+ */
+export const kpisTable = {
+  id: 'Kpis',
+  envVar: 'KPIS_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [],
+  ttlAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
 export const tables: readonly TableDefinition[] = [
   identityTable,
   notarizationsTable,
@@ -138,6 +155,7 @@ export const tables: readonly TableDefinition[] = [
   filesTable,
   anchorsTable,
   auditTable,
+  kpisTable,
 ];
 
 /** Uploaded documents under `owners/<owner>/<upload id>`, each encrypted by S3 with SSE-C under its file key. */

@@ -31,6 +31,11 @@ export const QUEUE_SHARDS = 8;
 const queueOf = (id: string) => `notary#${(Number.parseInt(id.slice(0, 2), 16) || 0) % QUEUE_SHARDS}`;
 export const PENDING_QUEUES = Array.from({ length: QUEUE_SHARDS }, (_, k) => `notary#${k}`);
 
+/** A new item's index keys: its log queue (byPending) and its UTC day (byDay). */
+const queued = (n: Notarization) => ({ pending: queueOf(n.id), day: n.receivedAt.slice(0, 10) });
+
+const DAY_MS = 86_400_000;
+
 const toNotarization = (item: Record<string, unknown>): Notarization => ({
   id: item.id as string,
   owner: item.owner as string,
@@ -64,7 +69,7 @@ export class DynamoNotarizationStore implements NotarizationStore {
   async createOnce(notarization: Notarization, audit?: AuditEvent) {
     const put = {
       TableName: this.tableName,
-      Item: { ...notarizationKey(notarization.id), ...notarization, pending: queueOf(notarization.id) },
+      Item: { ...notarizationKey(notarization.id), ...notarization, ...queued(notarization) },
       ConditionExpression: 'attribute_not_exists(pk)',
     };
     try {
@@ -108,7 +113,7 @@ export class DynamoNotarizationStore implements NotarizationStore {
     const put = {
       Put: {
         TableName: this.tableName,
-        Item: { ...notarizationKey(entry.id), ...entry, pending: queueOf(entry.id) },
+        Item: { ...notarizationKey(entry.id), ...entry, ...queued(entry) },
         // Token ids are random: an item in the way is a bug, never a retry.
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -194,6 +199,54 @@ export class DynamoNotarizationStore implements NotarizationStore {
       }),
     );
     return { items: Items.map(toNotarization), nextCursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  async listBetween(
+    filter: { readonly owner?: string; readonly from: string; readonly to: string },
+    limit: number,
+    position?: string,
+  ): Promise<Page<Notarization>> {
+    const at =
+      position === undefined ? {} : (JSON.parse(position) as { day?: string; key?: Record<string, string> });
+    const page = (index: string, attribute: string, value: string, start: unknown, max: number) =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: '#k = :k AND receivedAt BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#k': attribute },
+          ExpressionAttributeValues: { ':k': value, ':from': filter.from, ':to': filter.to },
+          Limit: max,
+          ExclusiveStartKey: start as Record<string, unknown> | undefined,
+        }),
+      );
+    if (filter.owner) {
+      const { Items = [], LastEvaluatedKey } = await page('byOwner', 'owner', filter.owner, at.key, limit);
+      return {
+        items: Items.map(toNotarization),
+        nextCursor: encodeCursor(LastEvaluatedKey && { key: LastEvaluatedKey }),
+      };
+    }
+    // Day by day, oldest first, from the position's day (or `from`'s) to `to`'s.
+    const items: Notarization[] = [];
+    let day = at.day ?? filter.from.slice(0, 10);
+    let start: unknown = at.key;
+    const last = filter.to.slice(0, 10);
+    while (day <= last) {
+      const { Items = [], LastEvaluatedKey } = await page('byDay', 'day', day, start, limit - items.length);
+      items.push(...Items.map(toNotarization));
+      if (LastEvaluatedKey) {
+        if (items.length >= limit)
+          return { items, nextCursor: JSON.stringify({ day, key: LastEvaluatedKey }) };
+        start = LastEvaluatedKey;
+        continue;
+      }
+      day = new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+      start = undefined;
+      if (items.length >= limit)
+        return { items, nextCursor: day <= last ? JSON.stringify({ day }) : undefined };
+    }
+    return { items };
   }
 
   /** A cursor of someone else's listing is refused, not followed. */

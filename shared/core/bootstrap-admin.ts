@@ -1,3 +1,4 @@
+import { newAuditEvent } from './audit-event';
 import { StempelError } from './errors';
 import { generateTemporaryPassword, type Identity } from './identity';
 import { assertPasswordAcceptable } from './password-policy';
@@ -25,7 +26,21 @@ export async function bootstrapAdmin(
   const password = options.password || generateTemporaryPassword();
   if (!generated) assertPasswordAcceptable(password, options.username);
   try {
-    await identity.addUser(options.username, ['admin'], password, true);
+    // Written with the admin, like every user's creation: the trail (and the user count) starts here.
+    await identity.addUser(options.username, ['admin'], password, true, (id) =>
+      newAuditEvent(
+        {
+          action: 'user.create',
+          actor: 'system',
+          target: `user:${id}`,
+          outcome: 'success',
+          changes: { roles: { from: [], to: ['admin'] } },
+          requestId: 'bootstrap',
+          personal: { usernames: [options.username.toLowerCase()] },
+        },
+        new Date(),
+      ),
+    );
   } catch (err) {
     // Another process bootstrapped at the same moment: that admin stands.
     if (err instanceof StempelError && err.code === 'username_taken') return { created: false };

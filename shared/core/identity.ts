@@ -105,6 +105,7 @@ export class Identity {
       () => ({ otpSecret: null, otpPendingSecret: null, otpLastStep: null }),
       (u) => u,
       audit,
+      (u) => ({ otp: { from: u.otpSecret !== undefined, to: false } }),
     );
   }
 
@@ -116,7 +117,9 @@ export class Identity {
 
   async deleteUser(id: string, audit?: AuditFor): Promise<void> {
     const user = await this.requireUser(id);
-    await this.users.delete(user, guardFor(user, { ...user, disabled: true }), audit?.({}));
+    // Whether 2FA went with the user: the 2FA adoption figure (core/kpis.ts) reads it.
+    const changes = { otp: { from: user.otpSecret !== undefined, to: false } };
+    await this.users.delete(user, guardFor(user, { ...user, disabled: true }), audit?.({ changes }));
   }
 
   /**
@@ -129,10 +132,13 @@ export class Identity {
     changes: (u: UserRecord) => UserChanges,
     after: (u: UserRecord) => Pick<UserRecord, 'roles' | 'disabled'>,
     audit?: AuditFor,
+    /** Changes of fields the diff of roles and `disabled` does not see. */
+    more: (u: UserRecord) => Record<string, { from: unknown; to: unknown }> = () => ({}),
   ): Promise<UserView> {
     const user = await this.requireUser(id);
     const next = after(user);
     const diff = {
+      ...more(user),
       ...(String(user.roles) === String(next.roles) ? {} : { roles: { from: user.roles, to: next.roles } }),
       ...(user.disabled === next.disabled ? {} : { disabled: { from: user.disabled, to: next.disabled } }),
     };

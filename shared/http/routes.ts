@@ -3,7 +3,16 @@ import type { Role } from '../core/roles';
 import * as s from './schemas';
 
 /** Lambda functions, one per route group; each has an entry file functions/<group>.ts. */
-export const FUNCTION_GROUPS = ['auth', 'users', 'notarizations', 'log', 'tsa', 'audit', 'public'] as const;
+export const FUNCTION_GROUPS = [
+  'auth',
+  'users',
+  'notarizations',
+  'log',
+  'tsa',
+  'audit',
+  'reports',
+  'public',
+] as const;
 export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -43,6 +52,8 @@ export interface RouteDefinition {
   readonly audit?: { readonly action: string; readonly target?: 'user' | 'notarization' };
   readonly responses: Readonly<Record<number, ResponseDefinition>>;
 }
+
+export const CSV = 'text/csv; charset=utf-8; header=present';
 
 export const TIMESTAMP_QUERY = 'application/timestamp-query';
 export const TIMESTAMP_REPLY = 'application/timestamp-reply';
@@ -440,6 +451,47 @@ export const routes = {
       "Erase a user's personal fields (IP, user agent, usernames) from every audit event naming them; every proof still holds",
     body: s.auditErasureRequest,
     responses: { 200: { description: 'How many events were erased', schema: s.auditErasureResponse } },
+  }),
+  kpiReport: route({
+    method: 'GET',
+    path: '/v1/reports/kpis',
+    group: 'reports',
+    access: ['admin'],
+    audit: { action: 'report.kpis' },
+    summary:
+      'Key figures per day, ISO week or month (notarizations, verifications, receipts, active users, logins, 2FA adoption), in total and per user; from counters, never a scan',
+    query: s.kpiQuery,
+    responses: {
+      200: { description: 'The figures', schema: s.kpiReport },
+      400: problem('A reversed range, too many periods, or an unknown granularity'),
+    },
+  }),
+  kpiReportCsv: route({
+    method: 'GET',
+    path: '/v1/reports/kpis.csv',
+    group: 'reports',
+    access: ['admin'],
+    audit: { action: 'report.kpis' },
+    summary: 'The key figures in total per period, as RFC 4180 CSV',
+    query: s.kpiQuery,
+    responses: {
+      200: { description: 'One row per period', contentType: CSV, schema: s.textBody },
+      400: problem('A reversed range, too many periods, or an unknown granularity'),
+    },
+  }),
+  notarizationsReportCsv: route({
+    method: 'GET',
+    path: '/v1/reports/notarizations.csv',
+    group: 'reports',
+    access: ['admin'],
+    audit: { action: 'report.notarizations' },
+    summary:
+      "Notarizations received in a time range (of one owner, or all), oldest first, as RFC 4180 CSV pages: follow the Link header's rel=next (the header row is on the first page only)",
+    query: s.notarizationsReportQuery,
+    responses: {
+      200: { description: 'One page of rows', contentType: CSV, schema: s.textBody },
+      400: problem('A reversed or too long range, a bad limit, or a cursor this report did not issue'),
+    },
   }),
   auditKey: route({
     method: 'GET',

@@ -378,3 +378,42 @@ export const auditEventList = z.object({
 
 export const auditErasureRequest = z.strictObject({ userId: z.uuid() });
 export const auditErasureResponse = z.object({ userId: z.uuid(), erased: integer() });
+
+export const kpiQuery = z.strictObject({
+  from: meta(z.iso.datetime(), { description: 'inclusive; its period is the first' }),
+  to: meta(z.iso.datetime(), { description: 'inclusive; its period is the last' }),
+  granularity: z._default(z.enum(['day', 'week', 'month']), 'day'),
+});
+
+const kpiCounts = {
+  notarizations: z.number(),
+  verifications: z.number(),
+  receiptsFetched: z.number(),
+  logins: z.number(),
+  loginFailures: z.number(),
+};
+
+export const kpiReport = z.object({
+  granularity: z.enum(['day', 'week', 'month']),
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  periods: z.array(
+    z.object({
+      period: meta(z.string(), { description: '2026-11-27, 2026-W48 (ISO week) or 2026-11, in UTC' }),
+      ...kpiCounts,
+      activeUsers: z.number(),
+      users: z.number(),
+      usersWith2fa: z.number(),
+      twoFactorAdoptionPercent: z.number(),
+    }),
+  ),
+  byUser: z.array(z.object({ period: z.string(), userId: z.uuid(), ...kpiCounts })),
+});
+
+export const notarizationsReportQuery = z.strictObject({
+  owner: z.optional(meta(z.uuid(), { description: "only this user's notarizations" })),
+  from: meta(z.iso.datetime(), { description: 'received at or after' }),
+  to: meta(z.iso.datetime(), { description: 'received at or before; at most 366 days after `from`' }),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(10_000)), 1000),
+  cursor: z.optional(text(1, 2048)),
+});

@@ -75,4 +75,14 @@ export interface NotarizationStore {
   listByOwner(owner: string, limit: number, cursor?: string): Promise<Page<Notarization>>;
   /** Every notarization, unordered (operators). */
   listAll(limit: number, cursor?: string): Promise<Page<Notarization>>;
+  /**
+   * Notarizations received from `from` to `to` (RFC 3339, inclusive), of one
+   * owner or of all, oldest first (by day, then time), from an index; `position`
+   * is a page's `nextCursor` as this store issued it (the caller seals it).
+   */
+  listBetween(
+    filter: { readonly owner?: string; readonly from: string; readonly to: string },
+    limit: number,
+    position?: string,
+  ): Promise<Page<Notarization>>;
 }

@@ -46,7 +46,9 @@ const RESTRICTED = [
   { key: 'DataAuditLogSigningKey', uses: [{ use: ['kms:Sign'], users: ['integrator'] }] },
   {
     key: 'DataCursorKey',
-    uses: [{ use: ['kms:GenerateMac', 'kms:VerifyMac'], users: ['users', 'notarizations', 'audit'] }],
+    uses: [
+      { use: ['kms:GenerateMac', 'kms:VerifyMac'], users: ['users', 'notarizations', 'audit', 'reports'] },
+    ],
   },
   // Tokens are signed by the tsa function; the deploy-time issuer reads the public key to certify it.
   {
@@ -272,7 +274,7 @@ describe('restricted KMS keys (signing keys and the cursor key)', () => {
         .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
         .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
       const mac = statements.filter((s) => ['kms:GenerateMac', 'kms:VerifyMac'].some((a) => allows(s, a)));
-      if (name === 'users' || name === 'notarizations' || name === 'audit') {
+      if (['users', 'notarizations', 'audit', 'reports'].includes(name)) {
         expect(vars[ENV.cursorKeyId]).toEqual({ Ref: cursorKey });
         expect(mac).toEqual([
           {

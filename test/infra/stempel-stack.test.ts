@@ -59,6 +59,7 @@ const AUDIT_WRITERS: readonly string[] = [
   'verifier',
   'audit',
   'settings-audit',
+  'reports',
 ];
 
 /** The distinct actions of these statements, sorted. */
@@ -129,7 +130,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         });
         expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations', 'verifier'].includes(name));
         expect(vars[ENV.cursorKeyId]).toEqual(
-          ['users', 'notarizations', 'audit'].includes(name)
+          ['users', 'notarizations', 'audit', 'reports'].includes(name)
             ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
             : undefined,
         );
@@ -384,9 +385,10 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:GetRecords',
         'dynamodb:GetShardIterator',
         'dynamodb:ListStreams',
-        'kms:Decrypt',
-        'kms:DescribeKey',
-        'kms:GenerateDataKey',
+        // The key figures' marks and counters (Kpis table).
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
         'kms:GetPublicKey',
         's3:PutObject',
         // The failure queue of its event source mapping.
@@ -413,6 +415,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'sqs:SendMessage',
         'ssm:GetParameter',
       ],
+      reports: ['dynamodb:PutItem', 'dynamodb:Query', ...TABLE_WRITER_KMS, ...CURSOR_MAC, 'ssm:GetParameter'],
       'settings-audit': [
         // The settings' versions; each becomes one new item of the Audit table.
         'dynamodb:PutItem',
@@ -1002,7 +1005,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     };
 
     it('lets each function that records events only put new items into the Audit table', () => {
-      for (const name of ['auth', 'users', 'notarizations', 'tsa', 'verifier'])
+      for (const name of ['auth', 'users', 'notarizations', 'tsa', 'verifier', 'settings-audit', 'reports'])
         expect(onAudit(name), name).toEqual({ table: ['dynamodb:PutItem'], indexes: [] });
       for (const name of ALL_FUNCTIONS.filter((n) => !AUDIT_WRITERS.includes(n) && n !== 'integrator'))
         expect(
@@ -1117,8 +1120,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
           })),
         },
       ]);
-      const direct = statementsOf(template, 'audit-export').filter((st) =>
-        actionsOf([st]).includes('kms:GenerateDataKey'),
+      const direct = statementsOf(template, 'audit-export').filter(
+        (st) =>
+          actionsOf([st]).includes('kms:GenerateDataKey') && JSON.stringify(st.Condition).includes('s3.'),
       );
       expect(direct).toHaveLength(1);
       expect(JSON.stringify(direct[0]?.Condition)).toContain('"kms:EncryptionContext:aws:s3:arn"');
