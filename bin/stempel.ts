@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from '../shared/cli/api-client';
 import { auditQueries, fetchAuditExport, runAuditQuery, verifyAuditExportAt } from '../shared/cli/audit';
 import { hashFile, PROGRESS_THRESHOLD } from '../shared/cli/hash-file';
+import { downloadNotarizationsReport } from '../shared/cli/report';
 import { signedIn } from '../shared/cli/sign-in';
 import { type TimestampOptions, timestamp } from '../shared/cli/timestamp';
 import { contentTypeFor, sendFile, type UploadPlan } from '../shared/cli/upload';
@@ -58,6 +59,17 @@ program
   .action(async (file: string) => {
     console.log(await hashFile(file));
   });
+
+interface ReportOptions {
+  url: string;
+  token?: string;
+  login?: string;
+  from: string;
+  to: string;
+  owner?: string;
+  pageSize: number;
+  out: string;
+}
 
 interface NotarizeOptions {
   url: string;
@@ -241,6 +253,41 @@ log
       throw err;
     }
     writeFileSync(options.state, latestNote);
+  });
+
+const report = program.command('report').description('download reports (admins; docs/reports.md)');
+report
+  .command('notarizations')
+  .description('download the notarizations of a time range as one CSV file, page by page')
+  .requiredOption('--url <url>', 'the API base URL, e.g. https://api.example.com')
+  .addOption(new Option('--token <token>', 'an access token').env('STEMPEL_TOKEN'))
+  .option(
+    '--login <username>',
+    'log in; the password is asked on the terminal (or read from STEMPEL_PASSWORD)',
+  )
+  .requiredOption('--from <time>', 'received at or after (RFC 3339)')
+  .requiredOption('--to <time>', 'received at or before (RFC 3339; at most 366 days after --from)')
+  .option('--owner <user id>', "only this user's notarizations")
+  .option('--page-size <rows>', 'rows per request (1 to 10000)', (v) => Number.parseInt(v, 10), 5000)
+  .requiredOption('--out <file>', 'the CSV file to write')
+  .action(async (options: ReportOptions, command: Command) => {
+    try {
+      const api = await signedIn(options, command.getOptionValueSource('token') === 'cli');
+      const rows = await downloadNotarizationsReport(
+        api,
+        {
+          from: options.from,
+          to: options.to,
+          pageSize: options.pageSize,
+          ...(options.owner ? { owner: options.owner } : {}),
+        },
+        options.out,
+      );
+      console.log(`wrote ${rows} notarizations to ${options.out}`);
+    } catch (err) {
+      if (err instanceof CliError) fail(err.message);
+      throw err;
+    }
   });
 
 const audit = program.command('audit').description('fetch, verify and query an audit export (docs/audit.md)');

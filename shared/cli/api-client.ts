@@ -130,6 +130,21 @@ export class ApiClient {
     }
   }
 
+  /** GETs a text answer (CSV) with its headers; a non-2xx answer throws its problem. */
+  async getText(path: string): Promise<{ text: string; headers: Headers }> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(this.url(path), { headers });
+    } catch (err) {
+      throw unreachable(this.base, err);
+    }
+    const text = await res.text();
+    if (!res.ok) throw withHint(problemError(res.status, text));
+    return { text, headers: res.headers };
+  }
+
   /**
    * POSTs bytes of `contentType` (RFC 3161 queries) to `base` + `path`;
    * answers the bytes and headers of a 2xx, throws the problem of anything

@@ -148,7 +148,7 @@ export function reportPeriods(granularity: Granularity, from: Date, to: Date): s
     throw new StempelError('invalid', 'invalid_range', '`from` is after `to`.');
   const first = periodStart(granularity, periodOf(granularity, from));
   // Counted without building the list, so a range of centuries costs nothing.
-  const roughly = (to.getTime() - first.getTime()) / DAY_MS / { day: 1, week: 7, month: 28 }[granularity];
+  const roughly = (to.getTime() - first.getTime()) / DAY_MS / { day: 1, week: 7, month: 31 }[granularity];
   const periods = roughly > MAX_PERIODS[granularity] + 5 ? [] : periodsBetween(granularity, from, to);
   if (periods.length === 0 || periods.length > MAX_PERIODS[granularity])
     throw new StempelError(
