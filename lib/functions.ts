@@ -55,6 +55,9 @@ export const SIZING: Record<
   notarizations: { memorySize: 256, timeout: Duration.seconds(10) },
   log: { memorySize: 256, timeout: Duration.seconds(10) },
   public: { memorySize: 256, timeout: Duration.seconds(10) },
+  // An export reads up to 10,000 notarizations and every audit event of one person; an erasure
+  // updates each of their notarizations.
+  privacy: { memorySize: 512, timeout: Duration.seconds(29) },
   // Counter queries (a few per report) and CSV pages of up to 10,000 notarizations.
   reports: { memorySize: 512, timeout: Duration.seconds(29) },
   // Index queries, and inclusion proofs from a few tiles when asked for.

@@ -128,6 +128,15 @@ export function functionPolicies(
   const macCursors = allow(['kms:GenerateMac', 'kms:VerifyMac'], [data.cursorKey.keyArn]);
   // Recording audit events: new items only (a transaction's Put is authorized as PutItem).
   const recordAudit = dynamo(['PutItem'], [audit.tableArn]);
+  // Erasing an event's personal fields (REMOVE personal, salt; SET erasedAt): UpdateItem limited to
+  // exactly those attributes, so no other field of any event can be changed.
+  const eraseAuditPersonal = allow(['dynamodb:UpdateItem'], [audit.tableArn], {
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'personal', 'salt', 'erasedAt'] },
+  });
+  const findAuditBySubject = dynamo(
+    ['Query'],
+    (['byActor', 'byTarget'] as const).map((name) => indexArn(audit, auditTable, name)),
+  );
   // The audit log's verifier key (its private half signs only in the integrator).
   const auditPublicKey = allow(['kms:GetPublicKey'], [data.auditKey.keyArn]);
 
@@ -222,8 +231,9 @@ export function functionPolicies(
           indexArn(audit, auditTable, name),
         ),
       ),
-      // Querying the trail is itself audited (audit.query).
+      // Querying the trail is itself audited (audit.query); erasures change personal fields only.
       recordAudit,
+      eraseAuditPersonal,
       // Inclusion proofs and the audit checkpoint: the audit log's head and tiles, read only.
       readLog,
       tableKeyForWriters,
@@ -325,6 +335,22 @@ export function functionPolicies(
       allow(['ssm:GetParameterHistory'], [data.settingsParameter.parameterArn]),
       recordAudit,
       tableKeyForWriters,
+    ],
+    privacy: [
+      // The person's item, the deletion (with the username, the admin counter and the event in one
+      // transaction), and their login counters (Query by username, DeleteItem).
+      dynamo(['GetItem', 'UpdateItem', 'DeleteItem', 'Query'], [identity.tableArn]),
+      // Their notarizations (byOwner), whose names and metadata are removed (UpdateItem).
+      dynamo(['Query'], [indexArn(notarizations, notarizationsTable, 'byOwner')]),
+      dynamo(['UpdateItem'], [notarizations.tableArn]),
+      // Crypto-shredding: the owner's wrapped file key is deleted from the Files table.
+      dynamo(['DeleteItem'], [files.tableArn]),
+      // Their audit events (by actor and by target) and the erasure of their personal fields.
+      findAuditBySubject,
+      eraseAuditPersonal,
+      recordAudit,
+      tableKeyForWriters,
+      readSettings,
     ],
     reports: [
       // Counters by period: Query only (never Scan), on the Kpis table.

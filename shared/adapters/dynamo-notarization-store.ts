@@ -158,6 +158,18 @@ export class DynamoNotarizationStore implements NotarizationStore {
     });
   }
 
+  async eraseDetails(id: string, owner: string): Promise<boolean> {
+    return updateIf(this.db, {
+      TableName: this.tableName,
+      Key: notarizationKey(id),
+      UpdateExpression: 'REMOVE #name, metadata',
+      ConditionExpression:
+        'attribute_exists(pk) AND #owner = :owner AND (attribute_exists(#name) OR attribute_exists(metadata))',
+      ExpressionAttributeNames: { '#name': 'name', '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': owner },
+    });
+  }
+
   async findBySha256(sha256: string, limit: number): Promise<readonly Notarization[]> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({

@@ -75,6 +75,7 @@ export function kpiEffect(event: KpiEventFields): KpiEffect | undefined {
       users = 1;
       break;
     case 'user.delete success':
+    case 'user.erase success':
       users = -1;
       if (had2fa) usersWith2fa = -1;
       break;

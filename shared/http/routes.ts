@@ -11,6 +11,7 @@ export const FUNCTION_GROUPS = [
   'tsa',
   'audit',
   'reports',
+  'privacy',
   'public',
 ] as const;
 export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
@@ -451,6 +452,35 @@ export const routes = {
       "Erase a user's personal fields (IP, user agent, usernames) from every audit event naming them; every proof still holds",
     body: s.auditErasureRequest,
     responses: { 200: { description: 'How many events were erased', schema: s.auditErasureResponse } },
+  }),
+  exportUser: route({
+    method: 'GET',
+    path: '/v1/admin/users/{id}/export',
+    group: 'privacy',
+    access: ['admin'],
+    audit: { action: 'user.export', target: 'user' },
+    summary:
+      'Everything held about a person (GDPR access): the account, sessions, notarizations and the audit events naming them, as JSON',
+    params: s.idParams,
+    responses: {
+      200: { description: 'The export', schema: s.userExport },
+      404: problem('No such user'),
+    },
+  }),
+  eraseUser: route({
+    method: 'POST',
+    path: '/v1/admin/users/{id}/erasure',
+    group: 'privacy',
+    access: ['admin'],
+    audit: { action: 'user.erase', target: 'user' },
+    summary:
+      'Erase a person (GDPR erasure): the account, sessions and 2FA go, document names are removed, files crypto-shredded, audit personal fields erased; log entries keep the opaque id, so every receipt still verifies',
+    params: s.idParams,
+    responses: {
+      200: { description: 'What was erased', schema: s.userErasure },
+      404: problem('No such user'),
+      409: problem('The last active admin cannot be erased'),
+    },
   }),
   kpiReport: route({
     method: 'GET',

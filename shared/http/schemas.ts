@@ -417,3 +417,40 @@ export const notarizationsReportQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(10_000)), 1000),
   cursor: z.optional(text(1, 2048)),
 });
+
+export const userExport = z.object({
+  exportedAt: z.iso.datetime(),
+  user: z.object({
+    id: z.uuid(),
+    username: z.string(),
+    roles: z.array(z.string()),
+    mustChangePassword: z.boolean(),
+    disabled: z.boolean(),
+    otpEnabled: z.boolean(),
+    otpPending: z.boolean(),
+    hasPassword: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    sessions: z.array(
+      z.object({
+        id: z.uuid(),
+        createdAt: z.iso.datetime(),
+        idleExpiresAt: z.iso.datetime(),
+        absoluteExpiresAt: z.iso.datetime(),
+      }),
+    ),
+  }),
+  notarizations: z.array(z.record(z.string(), z.unknown())),
+  notarizationsTruncated: meta(z.boolean(), {
+    description: 'more than 10,000: the notarizations CSV report with `owner` has them all',
+  }),
+  auditEvents: z.array(z.record(z.string(), z.unknown())),
+});
+
+export const userErasure = z.object({
+  userId: z.uuid(),
+  erasedAt: z.iso.datetime(),
+  fileKeyDestroyed: z.boolean(),
+  notarizationDetailsErased: z.number(),
+  auditEventsErased: z.number(),
+});

@@ -69,6 +69,11 @@ export interface NotarizationStore {
   ): Promise<'created' | 'taken'>;
   /** Attaches the file to the owner's notarization unless it has one already; false if so. */
   attachFile(id: string, owner: string, file: NotarizedFile): Promise<boolean>;
+  /**
+   * Removes the document name and metadata the owner gave (personal data the
+   * log never held); true if there was any. The entry, its proofs and the file stay.
+   */
+  eraseDetails(id: string, owner: string): Promise<boolean>;
   /** All notarizations of a hash, oldest first, at most `limit`. */
   findBySha256(sha256: string, limit: number): Promise<readonly Notarization[]>;
   /** One owner's notarizations, newest first. */

@@ -60,6 +60,7 @@ const AUDIT_WRITERS: readonly string[] = [
   'audit',
   'settings-audit',
   'reports',
+  'privacy',
 ];
 
 /** The distinct actions of these statements, sorted. */
@@ -373,6 +374,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
+        // Erasures: personal fields only (a condition on dynamodb:Attributes).
+        'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
         ...CURSOR_MAC,
         'kms:GetPublicKey',
@@ -413,6 +416,15 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         ...TABLE_WRITER_KMS,
         // Its failure queue (the function's dead-letter queue).
         'sqs:SendMessage',
+        'ssm:GetParameter',
+      ],
+      privacy: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
         'ssm:GetParameter',
       ],
       reports: ['dynamodb:PutItem', 'dynamodb:Query', ...TABLE_WRITER_KMS, ...CURSOR_MAC, 'ssm:GetParameter'],
@@ -1014,9 +1026,30 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         ).toEqual([]);
     });
 
+    it('lets erasures (audit, privacy) update only the personal fields of events', () => {
+      for (const name of ALL_FUNCTIONS) {
+        const updates = statementsOf(template, name).filter(
+          (st) =>
+            actionsOf([st]).includes('dynamodb:UpdateItem') &&
+            JSON.stringify(st.Resource).includes(`"${tableId('DataAudit')}"`),
+        );
+        if (name === 'integrator') continue; // sealing: its own test
+        if (!['audit', 'privacy'].includes(name)) {
+          expect(updates, name).toEqual([]);
+          continue;
+        }
+        expect(updates, name).toHaveLength(1);
+        expect(updates[0]?.Condition).toEqual({
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': ['pk', 'sk', 'personal', 'salt', 'erasedAt'],
+          },
+        });
+      }
+    });
+
     it('lets the audit function read events through its four listing indexes (never Scan) and record its own', () => {
       expect(onAudit('audit')).toEqual({
-        table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         indexes: [
           'dynamodb:Query byAction',
           'dynamodb:Query byActor',
