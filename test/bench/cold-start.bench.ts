@@ -22,6 +22,8 @@ const FUNCTIONS = [
   'log',
   'tsa',
   'public',
+  'reports',
+  'privacy',
   'integrator',
   'verifier',
   'anchor',
