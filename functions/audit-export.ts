@@ -1,8 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { sealedAuditEvents } from '../shared/core/audit-export';
@@ -11,12 +9,31 @@ import { logger, metrics, traceHandler } from '../shared/http/observability';
 import { auditExporter } from '../shared/runtime/audit-export';
 import { kpiCounter } from '../shared/runtime/kpis';
 
-/** Events as recorded (images without a log index: the insert, before the integrator seals it). */
+type Image = NonNullable<NonNullable<DynamoDBStreamEvent['Records'][number]['dynamodb']>['NewImage']>;
+
+/**
+ * Events as recorded (images without a log index: the insert, before the
+ * integrator seals it), with the fields the key figures read. Read field by
+ * field rather than unmarshalled whole: an event's other attributes (its
+ * changes' values) may hold any shape, and none of them may stop a batch.
+ */
 const recordedEvents = (records: DynamoDBStreamEvent['Records']): KpiEventFields[] =>
   records.flatMap((record) => {
-    const image = record.dynamodb?.NewImage;
+    const image: Image | undefined = record.dynamodb?.NewImage;
     if (!image?.pk?.S?.startsWith('EVENT#') || image.logIndex !== undefined) return [];
-    return [unmarshall(image as Record<string, AttributeValue>) as KpiEventFields];
+    const text = (name: string) => image[name]?.S ?? '';
+    const had2fa = image.changes?.M?.otp?.M?.from?.BOOL;
+    return [
+      {
+        id: text('id'),
+        at: text('at'),
+        action: text('action'),
+        actor: text('actor'),
+        target: text('target'),
+        outcome: text('outcome'),
+        ...(had2fa === undefined ? {} : { changes: { otp: { from: had2fa, to: false } } }),
+      },
+    ];
   });
 
 /**

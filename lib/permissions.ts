@@ -246,7 +246,8 @@ export function functionPolicies(
       ...readStream(auditStream),
       // Recorded events are counted into the key figures: a mark (Put) and counters (Update) in one
       // transaction, in the Kpis table only.
-      dynamo(['PutItem', 'UpdateItem'], [kpis.tableArn]),
+      // Active users are marks written in batches (BatchWriteItem), counted when a report asks.
+      dynamo(['PutItem', 'UpdateItem', 'BatchWriteItem'], [kpis.tableArn]),
       tableKeyForStreamConsumers,
       // Their inclusion proofs and the signed audit checkpoints: the head and tiles, read only.
       readLog,

@@ -1,3 +1,4 @@
+import { mapLimit } from './map-limit';
 import type { Receipt } from './receipt';
 
 /**
@@ -178,19 +179,6 @@ export interface ExportResult {
 
 /** Receipts fetched at once: each is a few reads of the log. */
 const CONCURRENCY = 10;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /**
  * Writes sealed audit events to the export. For a batch: every receipt first,

@@ -211,13 +211,11 @@ export class KpiCounter {
 
   /** Each event once, however often it is delivered; returns how many changed a figure. */
   async count(events: readonly KpiEventFields[]): Promise<number> {
-    let counted = 0;
-    for (const event of events) {
+    const effects = events.flatMap((event) => {
       const effect = kpiEffect(event);
-      if (!effect) continue;
-      await this.store.apply(effect, event.at);
-      counted++;
-    }
-    return counted;
+      return effect ? [{ effect, at: event.at }] : [];
+    });
+    if (effects.length > 0) await this.store.apply(effects);
+    return effects.length;
   }
 }

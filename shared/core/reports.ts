@@ -4,6 +4,10 @@ import type { Notarization, NotarizationStore } from '../ports/notarization-stor
 import type { Cursors } from './cursors';
 import { StempelError } from './errors';
 import { type Granularity, KPI_COUNTS, type KpiRow, kpiRows, periodStart, reportPeriods } from './kpis';
+import { mapLimit } from './map-limit';
+
+/** Per-period queries a report runs at once. */
+const QUERIES_AT_ONCE = 8;
 
 /** The longest time range of one notarizations report (pages of it are fetched one by one). */
 export const MAX_REPORT_DAYS = 366;
@@ -71,16 +75,18 @@ export class Reports {
   async kpiReport(granularity: Granularity, from: Date, to: Date): Promise<KpiReport> {
     const periods = reportPeriods(granularity, from, to);
     const first = periods[0] as string;
-    const [stored, base, users] = await Promise.all([
+    const [stored, base, users, active] = await Promise.all([
       this.kpis.totals(granularity, first, periods.at(-1) as string),
       this.kpis.gaugesBefore(periodStart(granularity, first).toISOString().slice(0, 10)),
-      Promise.all(periods.map((p) => this.kpis.byUser(granularity, p))),
+      mapLimit(periods, QUERIES_AT_ONCE, (p) => this.kpis.byUser(granularity, p)),
+      mapLimit(periods, QUERIES_AT_ONCE, (p) => this.kpis.activeUsers(granularity, p)),
     ]);
+    const withActive = new Map(periods.map((p, i) => [p, { ...stored.get(p), activeUsers: active[i] }]));
     return {
       granularity,
       from: from.toISOString(),
       to: to.toISOString(),
-      periods: kpiRows(periods, stored, base),
+      periods: kpiRows(periods, withActive, base),
       byUser: users.flat().map(({ period, userId, figures }) => ({
         period,
         userId,

@@ -9,8 +9,10 @@ export interface UserPeriod {
 
 /** Counters of the key figures (core/kpis.ts). */
 export interface KpiStore {
-  /** Applies one event's effect to the periods holding `at`, once per `effect.countOnce` (and active user and period). */
-  apply(effect: KpiEffect, at: string): Promise<void>;
+  /** Applies events' effects to the periods holding their `at`, each once per `effect.countOnce`. */
+  apply(effects: readonly { readonly effect: KpiEffect; readonly at: string }[]): Promise<void>;
+  /** How many users were active in one period. */
+  activeUsers(granularity: Granularity, period: string): Promise<number>;
   /** The stored totals of the periods `first`..`last` (sortable period names), by period. */
   totals(granularity: Granularity, first: string, last: string): Promise<Map<string, StoredPeriod>>;
   /** The users and users with 2FA before `day` (YYYY-MM-DD). */

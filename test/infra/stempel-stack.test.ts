@@ -389,6 +389,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:GetShardIterator',
         'dynamodb:ListStreams',
         // The key figures' marks and counters (Kpis table).
+        'dynamodb:BatchWriteItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
