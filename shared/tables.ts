@@ -131,6 +131,18 @@ export const auditTable = {
   stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
+/**
+ * Webhook endpoints (docs/webhooks.md): one partition `WEBHOOK`, one item per
+ * endpoint (`sk` = its id) with its sealed secret and delivery status.
+ */
+export const webhooksTable = {
+  id: 'Webhooks',
+  envVar: 'WEBHOOKS_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [],
+} as const satisfies TableDefinition;
+
 export const tables: readonly TableDefinition[] = [
   identityTable,
   notarizationsTable,
@@ -138,6 +150,7 @@ export const tables: readonly TableDefinition[] = [
   filesTable,
   anchorsTable,
   auditTable,
+  webhooksTable,
 ];
 
 /** Uploaded documents under `owners/<owner>/<upload id>`, each encrypted by S3 with SSE-C under its file key. */

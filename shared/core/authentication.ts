@@ -289,7 +289,11 @@ export class Authentication {
     this.deps.onEvent?.({ type: 'login_failed', ...(userId ? { userId } : {}), locked });
     // The same answer whether the user exists; only the audit trail learns whose account it was.
     const { kind, code, detail } = badCredentials();
-    throw new StempelError(kind, code, detail, userId ? { auditSubject: userId } : {});
+    // A failure that locked the name says so in its audit event: the `user.locked` webhook comes from there.
+    throw new StempelError(kind, code, detail, {
+      ...(userId ? { auditSubject: userId } : {}),
+      ...(locked ? { auditChanges: { locked: { from: false, to: true } } } : {}),
+    });
   }
 
   /** Checks the signed-in user's password again, under the same lockout as login. */

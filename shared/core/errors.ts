@@ -32,6 +32,8 @@ export class StempelError extends Error {
       errors?: readonly FieldError[];
       /** For the audit trail only, never in the answer: the user the failed call was about. */
       auditSubject?: string;
+      /** For the audit trail only: fields the failed call changed anyway (a failed login that locked the name). */
+      auditChanges?: Readonly<Record<string, { readonly from: unknown; readonly to: unknown }>>;
     } = {},
   ) {
     super(detail);

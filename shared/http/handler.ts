@@ -216,7 +216,8 @@ export function httpHandler<G extends FunctionGroup>(
     } catch (err) {
       result = toProblemResult(err, requestId);
       const subject = err instanceof StempelError ? err.extra.auditSubject : undefined;
-      if (subject) details = { target: `user:${subject}` };
+      const changes = err instanceof StempelError ? err.extra.auditChanges : undefined;
+      if (subject) details = { target: `user:${subject}`, ...(changes ? { changes } : {}) };
     }
     const audit = found?.[1].audit;
     if (audit && options.audit && !details?.recorded) {

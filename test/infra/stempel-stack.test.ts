@@ -45,13 +45,23 @@ const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
   auth: 'totp',
   notarizations: 'owner-file-key',
   verifier: 'owner-file-key',
+  webhooks: 'webhook-secret',
+  'webhook-delivery': 'webhook-secret',
 };
 
 /** The functions run by a table's stream, whose roles also need dynamodb:ListStreams (Resource "*"). */
-const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier', 'audit-export'];
+const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier', 'audit-export', 'webhook-dispatch'];
 
 /** The functions that record audit events: the API groups with audited routes, and the verifier. */
-const AUDIT_WRITERS: readonly string[] = ['auth', 'users', 'notarizations', 'tsa', 'verifier', 'audit'];
+const AUDIT_WRITERS: readonly string[] = [
+  'auth',
+  'users',
+  'notarizations',
+  'tsa',
+  'verifier',
+  'audit',
+  'webhooks',
+];
 
 /** The distinct actions of these statements, sorted. */
 const actionsOf = (statements: Record<string, unknown>[]) =>
@@ -395,6 +405,39 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         ...TABLE_WRITER_KMS,
         'kms:Sign',
         'ssm:GetParameter',
+      ],
+      webhooks: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
+        'ssm:GetParameter',
+      ],
+      'webhook-dispatch': [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        // The delivery queue, and the failure queue of its event source mappings.
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ],
+      'webhook-delivery': [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
+        // Its SQS event source: receive, delete, and the backoff's visibility changes.
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
       ],
       anchor: [
         'dynamodb:GetItem',

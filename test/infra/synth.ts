@@ -8,7 +8,14 @@ import { StempelStack } from '../../lib/stempel-stack';
 import { certificatesPem, issueTsaChainSync } from '../../shared/core/certificates';
 
 /** The stream- and schedule-run functions besides the API's. */
-export const BACKGROUND_FUNCTIONS = ['integrator', 'verifier', 'anchor', 'audit-export'] as const;
+export const BACKGROUND_FUNCTIONS = [
+  'integrator',
+  'verifier',
+  'anchor',
+  'audit-export',
+  'webhook-dispatch',
+  'webhook-delivery',
+] as const;
 
 export interface Synthesized {
   readonly app: App;
