@@ -360,7 +360,12 @@ export function acknowledgeWebhookDispatchInvocation(fn: IConstruct): void {
  * On the webhook delivery function: invoked by its SQS event source mapping
  * only (the queue's redrive policy is its dead-letter queue), and X-Ray.
  */
-export function acknowledgeWebhookDelivery(fn: IConstruct, role: IConstruct): void {
+export function acknowledgeWebhookDelivery(fn: IConstruct, role: IConstruct, mapping: IConstruct): void {
+  acknowledge(
+    mapping,
+    'Serverless-LambdaEventSourceMappingDestination',
+    "An SQS event source mapping cannot have an on-failure destination (Lambda supports them for stream and Kafka sources only). Failed jobs are the queue's own: they return after their backoff, and after the last attempt the queue's redrive policy moves them to the webhook dead-letter queue, whose depth is alarmed.",
+  );
   acknowledge(
     fn,
     'Serverless-LambdaDLQ',

@@ -2,7 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -128,9 +128,15 @@ export class Webhooks extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     });
-    acknowledgeWebhookDelivery(this.delivery.fn, this.delivery.role);
-    this.delivery.fn.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 10 }),
-    );
+    // Receive, delete, and the backoff's visibility changes, on this queue only.
+    this.queue.grantConsumeMessages(this.delivery.role);
+    const deliveries = new EventSourceMapping(this, 'DeliveryQueue', {
+      target: this.delivery.fn,
+      eventSourceArn: this.queue.queueArn,
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      maxConcurrency: 10,
+    });
+    acknowledgeWebhookDelivery(this.delivery.fn, this.delivery.role, deliveries);
   }
 }
