@@ -129,7 +129,15 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         expect(vars.AUDIT_EXPORT_BUCKET).toEqual({
           Ref: expect.stringMatching(/^DataAuditExport[0-9A-F]{8}$/),
         });
-        expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations', 'verifier'].includes(name));
+        expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(
+          ['auth', 'notarizations', 'verifier', 'webhooks', 'webhook-delivery'].includes(name),
+        );
+        // The webhook test knobs exist for the tests and the local runtime only.
+        expect(Object.hasOwn(vars, ENV.webhooksTestAllowAddresses)).toBe(false);
+        expect(Object.hasOwn(vars, ENV.webhooksTestCaFile)).toBe(false);
+        expect(Object.hasOwn(vars, ENV.webhookQueueUrl)).toBe(
+          ['webhook-dispatch', 'webhook-delivery'].includes(name),
+        );
         expect(vars[ENV.cursorKeyId]).toEqual(
           ['users', 'notarizations', 'audit'].includes(name)
             ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
@@ -1369,10 +1377,32 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       });
     });
 
+    it('alarms on webhook jobs in the dead-letter queue, which the delivery queue redrives to after 9 receives', () => {
+      const queues = resourcesOf(template, 'AWS::SQS::Queue');
+      const [deliveriesId, deliveries] =
+        Object.entries(queues).find(([id]) => id.startsWith('WebhooksDeliveries')) ?? [];
+      const [deadLettersId] =
+        Object.entries(queues).find(([id]) => id.startsWith('WebhooksDeadLetters')) ?? [];
+      expect(deliveriesId).toBeDefined();
+      expect(deliveries?.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 9 },
+      });
+      const dlqAlarm = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).find(
+        (a) => a.Properties.AlarmName === 'stempel-dev-WebhookDeadLetters',
+      );
+      expect(dlqAlarm?.Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLettersId, 'QueueName'] } }],
+        Threshold: 0,
+      });
+    });
+
     it('sends ALARM and OK to the topic from every alarm', () => {
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-      // + AuditEventsQuarantined and AuditExportFailed
-      expect(alarms).toHaveLength(5);
+      // + AuditEventsQuarantined, AuditExportFailed, WebhookDeadLetters and WebhookDispatchFailed
+      expect(alarms).toHaveLength(7);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
         expect(a.Properties.OKActions).toEqual([{ Ref: topicId() }]);
