@@ -18,10 +18,18 @@ import { allow } from './permissions';
  * audit export that copies sealed audit events to the write-once bucket. Each
  * has an entry file functions/<name>.ts.
  */
-export type FunctionName = FunctionGroup | 'authorizer' | StreamFunctionName | ScheduledFunctionName;
+export type FunctionName =
+  | FunctionGroup
+  | 'authorizer'
+  | StreamFunctionName
+  | ScheduledFunctionName
+  | QueueFunctionName;
 
 /** The functions triggered by a table's stream rather than by API Gateway. */
-export type StreamFunctionName = 'integrator' | 'verifier' | 'audit-export';
+export type StreamFunctionName = 'integrator' | 'verifier' | 'audit-export' | 'webhook-dispatch';
+
+/** The functions run by an SQS queue. */
+export type QueueFunctionName = 'webhook-delivery';
 
 /** The functions run only by EventBridge (a schedule, or a settings change), asynchronously. */
 export type ScheduledFunctionName = 'anchor' | 'settings-audit';
@@ -76,6 +84,12 @@ export const SIZING: Record<
   'settings-audit': { memorySize: 256, timeout: Duration.seconds(30) },
   // A batch of up to 100 sealed events: their proofs from the tiles, one S3 object each, and the checkpoints.
   'audit-export': { memorySize: 512, timeout: Duration.seconds(60) },
+  // Webhook endpoints: one KMS Encrypt per registration.
+  webhooks: { memorySize: 256, timeout: Duration.seconds(10) },
+  // Reads the endpoints and sends up to 10 SQS batches per stream batch.
+  'webhook-dispatch': { memorySize: 256, timeout: Duration.seconds(30) },
+  // Up to 10 deliveries in parallel, each at most 5 s (connect and response).
+  'webhook-delivery': { memorySize: 256, timeout: Duration.seconds(30) },
   // Two GetPublicKey and two Sign calls in KMS, once per deployment that changes the chain.
   'tsa-certificate': { memorySize: 256, timeout: Duration.seconds(30) },
 };

@@ -121,6 +121,11 @@ const STREAM_FUNCTIONS = {
     stream: 'Files',
     named: 'every table and key is named (its document objects are acknowledged separately, under owners/*)',
   },
+  'webhook-dispatch': {
+    stream: 'Notarizations and Audit',
+    named:
+      'the Webhooks table, the data key (through DynamoDB and DynamoDB Streams only) and the one delivery queue are named',
+  },
   'audit-export': {
     stream: 'Audit',
     named:
@@ -322,4 +327,62 @@ export function acknowledgeAuditExportObjects(
       `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
       `Export object keys are made from each event (events/date=<day>/<log index>.json) and each checkpoint (checkpoints/<tree size>.txt), so no fixed list of object ARNs exists; the wildcard is limited to the ${prefix} prefix of the one audit export bucket and to s3:PutObject alone (no read, list, delete, version or ACL action). The bucket locks every object version in S3 Object Lock COMPLIANCE mode and its policy denies deletes, so a write can add a version but never remove or alter an exported one.`,
     );
+}
+
+/**
+ * On the webhook dispatch function's failure queue, the last stop of its two
+ * stream mappings: no redrive policy and no DLQ of its own (as for the audit
+ * export's failure queue).
+ */
+export function acknowledgeWebhookDispatchFailureQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'AwsSolutions-SQS3',
+    "This queue is itself a dead-letter queue: the on-failure destination (DestinationConfig.OnFailure) of the webhook dispatch function's two DynamoDB stream event source mappings, which cdk-nag does not recognize as such. Nothing consumes it automatically, so a dead-letter queue behind it would have nothing to catch; its depth is alarmed.",
+  );
+  acknowledge(
+    queue,
+    'Serverless-SQSRedrivePolicy',
+    "This queue is the on-failure destination of the webhook dispatch function's stream mappings; nothing consumes it automatically, so a redrive policy would have no consumer to count receives for. Its messages name the stream records whose events could not be enqueued (shard and sequence numbers), and any message alarms.",
+  );
+}
+
+/** On the webhook delivery dead-letter queue, the end of the delivery queue's redrive policy. */
+export function acknowledgeWebhookDeadLetterQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'Serverless-SQSRedrivePolicy',
+    'This queue is the dead-letter queue of the webhook delivery queue (its redrive policy after the last attempt); nothing consumes it automatically, so a redrive policy of its own would have no consumer to count receives for. Operators inspect its jobs and redrive them with SQS redrive once the receiver is fixed; its depth is alarmed.',
+  );
+}
+
+/** Serverless-LambdaDLQ on the webhook dispatch function, invoked only by its stream mappings. */
+export function acknowledgeWebhookDispatchInvocation(fn: IConstruct): void {
+  acknowledge(
+    fn,
+    'Serverless-LambdaDLQ',
+    "Invoked only by its DynamoDB stream event source mappings, whose poller calls the function synchronously; a function dead-letter queue applies only to asynchronous invocations and would never receive anything. A failing batch is bisected and retried, and what still fails goes to the mappings' on-failure destination, the dispatch failure queue, whose depth is alarmed.",
+  );
+}
+
+/**
+ * On the webhook delivery function: invoked by its SQS event source mapping
+ * only (the queue's redrive policy is its dead-letter queue), and X-Ray.
+ */
+export function acknowledgeWebhookDelivery(fn: IConstruct, role: IConstruct, mapping: IConstruct): void {
+  acknowledge(
+    mapping,
+    'Serverless-LambdaEventSourceMappingDestination',
+    "An SQS event source mapping cannot have an on-failure destination (Lambda supports them for stream and Kafka sources only). Failed jobs are the queue's own: they return after their backoff, and after the last attempt the queue's redrive policy moves them to the webhook dead-letter queue, whose depth is alarmed.",
+  );
+  acknowledge(
+    fn,
+    'Serverless-LambdaDLQ',
+    "Invoked only by its SQS event source mapping, which calls the function synchronously; a function dead-letter queue applies only to asynchronous invocations. Failed jobs stay in the delivery queue for their backoff and, after the last attempt, the queue's redrive policy moves them to the webhook dead-letter queue, whose depth is alarmed.",
+  );
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda active tracing) use Resource "*": these X-Ray actions support no resource-level permissions. The Webhooks table, the data key (Decrypt only, for the webhook-secret purpose) and the one delivery queue are named.',
+  );
 }

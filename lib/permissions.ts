@@ -2,6 +2,7 @@ import { Aws } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import {
   anchorsTable,
@@ -13,6 +14,7 @@ import {
   logTable,
   notarizationsTable,
   type TableDefinition,
+  webhooksTable,
 } from '../shared/tables';
 import { AUDIT_EXPORT_BUCKET, AUDIT_EXPORT_PREFIXES, type StempelData } from './data';
 import type { FunctionName } from './functions';
@@ -78,7 +80,7 @@ export const OWNER_FILE_KEY_PURPOSE = 'owner-file-key';
 export function functionPolicies(
   data: StempelData,
   tsaChain: IStringParameter,
-): Record<FunctionName, PolicyStatement[]> {
+): Record<Exclude<FunctionName, WebhookQueueFunction>, PolicyStatement[]> {
   const identity = data.table(identityTable);
   const notarizations = data.table(notarizationsTable);
   const log = data.table(logTable);
@@ -88,6 +90,7 @@ export function functionPolicies(
   const kpis = data.table(kpisTable);
   const documents = data.bucket(documentsBucket);
   const auditExport = data.bucket(AUDIT_EXPORT_BUCKET);
+  const webhookTable = data.table(webhooksTable);
   const notarizationsStream = notarizations.tableStreamArn;
   if (!notarizationsStream) throw new Error('the notarizations table needs its stream for the integrator');
   const filesStream = files.tableStreamArn;
@@ -269,6 +272,17 @@ export function functionPolicies(
       }),
       readSettings,
     ],
+    webhooks: [
+      // Endpoints: registration (Put), listing (Query of their one partition), enabling (Update), removal.
+      dynamo(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], [webhookTable.tableArn]),
+      recordAudit,
+      tableKeyForWriters,
+      // Endpoint secrets are sealed with the data key directly, and only for that purpose; never opened here.
+      allow(['kms:Encrypt'], [data.dataKey.keyArn], {
+        StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_SECRET_PURPOSE },
+      }),
+      readSettings,
+    ],
     integrator: [
       // The pending queue (sparse byPending index); "already in the log?" (BatchGetItem) and sealing
       // (UpdateItem, and GetItem to tell an erased notarization from a duplicate).
@@ -382,12 +396,64 @@ export function functionPolicies(
   };
 }
 
+/** The KMS encryption context `purpose` of webhook endpoint secrets (shared/core/webhooks.ts). */
+export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';
+
+/** The functions whose statements name the delivery queue, so they are built with it (lib/webhooks.ts). */
+type WebhookQueueFunction = 'webhook-dispatch' | 'webhook-delivery';
+
+/**
+ * The webhook dispatch function: reads the two streams that carry events, the
+ * endpoints, and sends jobs to the delivery queue. The delivery function:
+ * reads an endpoint, opens its secret, records the attempt; its SQS event
+ * source grants it the queue's receive, delete and visibility actions.
+ */
+export function webhookPolicies(data: StempelData) {
+  const notarizationsStream = data.table(notarizationsTable).tableStreamArn;
+  const auditStream = data.table(auditTable).tableStreamArn;
+  if (!notarizationsStream || !auditStream)
+    throw new Error('webhooks need the Notarizations and Audit streams');
+  const webhookTable = data.table(webhooksTable);
+  const viaDynamoAndStreams = {
+    StringEquals: {
+      'kms:ViaService': [
+        `dynamodb.${Aws.REGION}.amazonaws.com`,
+        `streams.dynamodb.${Aws.REGION}.amazonaws.com`,
+      ],
+    },
+  };
+  return {
+    dispatch: (queue: IQueue): PolicyStatement[] => [
+      dynamo(['DescribeStream', 'GetRecords', 'GetShardIterator'], [notarizationsStream, auditStream]),
+      dynamo(['ListStreams'], ['*']),
+      dynamo(['Query'], [webhookTable.tableArn]),
+      allow(['kms:Decrypt', 'kms:DescribeKey'], [data.dataKey.keyArn], viaDynamoAndStreams),
+      allow(['sqs:SendMessage'], [queue.queueArn]),
+    ],
+    delivery: (): PolicyStatement[] => [
+      dynamo(['GetItem', 'UpdateItem'], [webhookTable.tableArn]),
+      allow(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [data.dataKey.keyArn], {
+        StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` },
+      }),
+      allow(['kms:Decrypt'], [data.dataKey.keyArn], {
+        StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_SECRET_PURPOSE },
+      }),
+    ],
+  };
+}
+
 /**
  * Functions that get STEMPEL_DATA_KMS_KEY_ID: the ones that seal and open
  * secrets with the data key directly (auth: TOTP secrets; notarizations: owner
  * keys; verifier: opens owner keys only).
  */
-export const DATA_KEY_ENV: readonly FunctionName[] = ['auth', 'notarizations', 'verifier'];
+export const DATA_KEY_ENV: readonly FunctionName[] = [
+  'auth',
+  'notarizations',
+  'verifier',
+  'webhooks',
+  'webhook-delivery',
+];
 
 /** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
 export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];

@@ -13,6 +13,7 @@ import { AuditExport } from './audit-export';
 import { AUDIT_EXPORT_BUCKET, type KeyUse, StempelData } from './data';
 import {
   type FunctionName,
+  type QueueFunctionName,
   type ScheduledFunctionName,
   StempelFunction,
   type StreamFunctionName,
@@ -31,12 +32,14 @@ import {
   TSA_ISSUER_KEY_USES,
   TSA_KEY_ALGORITHM,
   TSA_KEY_ENV,
+  webhookPolicies,
 } from './permissions';
 import { SettingsAudit } from './settings-audit';
 import type { StageConfig } from './stage-config';
 import { TsaCertificates } from './tsa';
 import { Verifier } from './verifier';
 import { StempelWaf } from './waf';
+import { Webhooks } from './webhooks';
 
 export interface StempelStackProps extends StackProps {
   readonly config: StageConfig;
@@ -119,7 +122,9 @@ export class StempelStack extends Stack {
     const roles = new Map<FunctionName, IRole>();
 
     // Behind API Gateway: the authorizer and one function per route group, invoked synchronously.
-    const apiFunction = (name: Exclude<FunctionName, StreamFunctionName | ScheduledFunctionName>) => {
+    const apiFunction = (
+      name: Exclude<FunctionName, StreamFunctionName | ScheduledFunctionName | QueueFunctionName>,
+    ) => {
       const { fn, role } = new StempelFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
         name,
         environment: environment(name),
@@ -187,6 +192,19 @@ export class StempelStack extends Stack {
       ...logging,
     });
     roles.set('audit-export', auditExport.function.role);
+    // Webhooks: events from the Notarizations and Audit streams, delivered through SQS (docs/webhooks.md).
+    const webhookStatements = webhookPolicies(data);
+    const webhookDelivery = new Webhooks(this, 'Webhooks', {
+      notarizations: data.table(notarizationsTable),
+      audit: data.table(auditTable),
+      dispatchEnvironment: environment('webhook-dispatch'),
+      deliveryEnvironment: environment('webhook-delivery'),
+      dispatchStatements: webhookStatements.dispatch,
+      deliveryStatements: webhookStatements.delivery,
+      ...logging,
+    });
+    roles.set('webhook-dispatch', webhookDelivery.dispatch.role);
+    roles.set('webhook-delivery', webhookDelivery.delivery.role);
     // The export in Athena: a Glue table with partition projection, a workgroup and the saved queries.
     const auditAnalytics = new AuditAnalytics(this, 'AuditAnalytics', {
       stage: config.stage,
@@ -274,6 +292,28 @@ export class StempelStack extends Stack {
       alarmDescription:
         "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
       metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarms.add('WebhookDeadLetters', {
+      alarmDescription:
+        "Webhook deliveries used up their attempts (messages in the webhook dead-letter queue): a receiver has been failing for hours. GET /v1/admin/webhooks shows each endpoint's last error code; redrive the queue once the receiver is fixed.",
+      metric: webhookDelivery.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarms.add('WebhookDispatchFailed', {
+      alarmDescription:
+        'Webhook dispatch batches failed after their retries (messages in the dispatch failure queue): events were not enqueued for delivery. See the webhook-dispatch function logs; the messages name the stream records.',
+      metric: webhookDelivery.dispatchFailures.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),

@@ -148,6 +148,18 @@ export const kpisTable = {
   ttlAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
+/**
+ * Webhook endpoints (docs/webhooks.md): one partition `WEBHOOK`, one item per
+ * endpoint (`sk` = its id) with its sealed secret and delivery status.
+ */
+export const webhooksTable = {
+  id: 'Webhooks',
+  envVar: 'WEBHOOKS_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [],
+} as const satisfies TableDefinition;
+
 export const tables: readonly TableDefinition[] = [
   identityTable,
   notarizationsTable,
@@ -156,6 +168,7 @@ export const tables: readonly TableDefinition[] = [
   anchorsTable,
   auditTable,
   kpisTable,
+  webhooksTable,
 ];
 
 /** Uploaded documents under `owners/<owner>/<upload id>`, each encrypted by S3 with SSE-C under its file key. */

@@ -295,9 +295,11 @@ export class Authentication {
     this.deps.onEvent?.({ type: 'login_failed', ...(userId ? { userId } : {}), locked });
     // The same answer whether the user exists or is now locked; only the audit trail learns which.
     const { kind, code, detail } = badCredentials();
+    // A failure that locked the name says so in its audit event (reason and changes): the
+    // `user.locked` webhook comes from there.
     throw new StempelError(kind, code, detail, {
       ...(userId ? { auditSubject: userId } : {}),
-      ...(locked ? { auditReason: 'locked_out' } : {}),
+      ...(locked ? { auditReason: 'locked_out', auditChanges: { locked: { from: false, to: true } } } : {}),
     });
   }
 

@@ -34,6 +34,8 @@ export class StempelError extends Error {
       auditSubject?: string;
       /** For the audit trail only: what happened, where the answer's code hides it (a lockout, a stolen token). */
       auditReason?: string;
+      /** For the audit trail only: fields the failed call changed anyway (a failed login that locked the name). */
+      auditChanges?: Readonly<Record<string, { readonly from: unknown; readonly to: unknown }>>;
     } = {},
   ) {
     super(detail);

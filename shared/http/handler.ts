@@ -215,10 +215,11 @@ export function httpHandler<G extends FunctionGroup>(
       result = json(out.status, out.body, out.contentType, { ...out.headers });
     } catch (err) {
       result = toProblemResult(err, requestId);
-      const { auditSubject, auditReason } = err instanceof StempelError ? err.extra : {};
+      const { auditSubject, auditReason, auditChanges } = err instanceof StempelError ? err.extra : {};
       details = {
         ...(auditSubject ? { target: `user:${auditSubject}` } : {}),
         ...(auditReason ? { reason: auditReason } : {}),
+        ...(auditSubject && auditChanges ? { changes: auditChanges } : {}),
       };
     }
     const audit = found?.[1].audit;

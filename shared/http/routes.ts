@@ -12,6 +12,7 @@ export const FUNCTION_GROUPS = [
   'audit',
   'reports',
   'privacy',
+  'webhooks',
   'public',
 ] as const;
 export type FunctionGroup = (typeof FUNCTION_GROUPS)[number];
@@ -50,7 +51,7 @@ export interface RouteDefinition {
    * Each call writes an audit event with this action (docs/audit.md); its
    * target is `<target>:<path id>` unless the operation names one.
    */
-  readonly audit?: { readonly action: string; readonly target?: 'user' | 'notarization' };
+  readonly audit?: { readonly action: string; readonly target?: 'user' | 'notarization' | 'webhook' };
   readonly responses: Readonly<Record<number, ResponseDefinition>>;
 }
 
@@ -539,6 +540,71 @@ export const routes = {
     summary: "The audit log's latest signed checkpoint",
     responses: {
       200: { description: 'Signed note', contentType: 'text/plain; charset=utf-8', schema: s.textBody },
+    },
+  }),
+  createWebhook: route({
+    method: 'POST',
+    path: '/v1/admin/webhooks',
+    group: 'webhooks',
+    audit: { action: 'webhook.create' },
+    access: ['admin'],
+    summary: 'Register a webhook endpoint (https, public address); answers its signing secret once',
+    body: s.createWebhookRequest,
+    responses: {
+      201: { description: 'Registered', schema: s.createWebhookResponse },
+      400: problem(
+        'Not https (webhook_url_not_https), resolving to a non-public address (webhook_url_private), not resolving (webhook_url_unresolvable), or not a URL (webhook_url_invalid)',
+      ),
+      409: problem('Too many webhooks (too_many_webhooks)'),
+    },
+  }),
+  listWebhooks: route({
+    method: 'GET',
+    path: '/v1/admin/webhooks',
+    group: 'webhooks',
+    audit: { action: 'webhook.list' },
+    access: ['admin'],
+    summary: 'Every webhook endpoint with its delivery status',
+    responses: { 200: { description: 'The endpoints', schema: s.webhookList } },
+  }),
+  getWebhook: route({
+    method: 'GET',
+    path: '/v1/admin/webhooks/{id}',
+    group: 'webhooks',
+    audit: { action: 'webhook.get', target: 'webhook' },
+    access: ['admin'],
+    summary: 'One webhook endpoint with its delivery status',
+    params: s.idParams,
+    responses: {
+      200: { description: 'The endpoint', schema: s.webhookView },
+      404: problem('No such webhook (webhook_not_found)'),
+    },
+  }),
+  updateWebhook: route({
+    method: 'PATCH',
+    path: '/v1/admin/webhooks/{id}',
+    group: 'webhooks',
+    audit: { action: 'webhook.update', target: 'webhook' },
+    access: ['admin'],
+    summary: 'Enable or disable a webhook endpoint',
+    params: s.idParams,
+    body: s.updateWebhookRequest,
+    responses: {
+      200: { description: 'The endpoint', schema: s.webhookView },
+      404: problem('No such webhook (webhook_not_found)'),
+    },
+  }),
+  deleteWebhook: route({
+    method: 'DELETE',
+    path: '/v1/admin/webhooks/{id}',
+    group: 'webhooks',
+    audit: { action: 'webhook.delete', target: 'webhook' },
+    access: ['admin'],
+    summary: 'Remove a webhook endpoint (deliveries still queued for it are dropped)',
+    params: s.idParams,
+    responses: {
+      204: { description: 'Removed' },
+      404: problem('No such webhook (webhook_not_found)'),
     },
   }),
   health: route({

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { fileNameProblem, MAX_NAME_BYTES } from '../core/file-names';
 import { receiptSchema } from '../core/receipt';
 import { ROLES } from '../core/roles';
+import { WEBHOOK_EVENT_TYPES } from '../ports/webhooks';
 
 /**
  * Request and response shapes. These zod schemas are the single source of
@@ -454,3 +455,40 @@ export const userErasure = z.object({
   notarizationDetailsErased: z.number(),
   auditEventsErased: z.number(),
 });
+
+export const webhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
+
+export const createWebhookRequest = z.strictObject({
+  url: meta(text(9, 2048), {
+    description: 'https only; the host must resolve to public addresses only (docs/webhooks.md)',
+  }),
+  events: z.array(webhookEventType).check(z.minLength(1), z.maxLength(WEBHOOK_EVENT_TYPES.length)),
+  description: z.optional(text(1, 200)),
+});
+
+export const updateWebhookRequest = z.strictObject({ enabled: z.boolean() });
+
+export const webhookView = z.object({
+  id: z.uuid(),
+  url: z.string(),
+  events: z.array(webhookEventType),
+  enabled: z.boolean(),
+  description: z.optional(z.string()),
+  createdAt: z.iso.datetime(),
+  delivery: z.object({
+    lastStatus: z.optional(z.enum(['delivered', 'failed'])),
+    attempts: integer(),
+    lastErrorCode: z.optional(z.string()),
+    lastAttemptAt: z.optional(z.iso.datetime()),
+    lastDeliveredAt: z.optional(z.iso.datetime()),
+  }),
+});
+
+export const createWebhookResponse = z.object({
+  webhook: webhookView,
+  secret: meta(z.string(), {
+    description: 'Standard Webhooks signing secret (`whsec_<base64>`), shown once',
+  }),
+});
+
+export const webhookList = z.object({ items: z.array(webhookView) });

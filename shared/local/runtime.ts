@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BootstrapResult } from '../core/bootstrap-admin';
+import type { DeliveryJob } from '../ports/webhooks';
 import { ENV } from '../runtime/environment';
 import { auditTable, buckets, filesTable, notarizationsTable, tables } from '../tables';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -13,6 +14,7 @@ import { createBucket, createTable, localName } from './provision';
 import { type S3Emulator, startS3Emulator } from './s3-emulator';
 import { startSchedule } from './schedule';
 import { startStreamTrigger } from './stream-trigger';
+import { LocalWebhookQueue } from './webhook-queue';
 
 export interface LocalRuntimeOptions {
   /** Where DynamoDB Local, the S3 emulator and the local keys keep their data. */
@@ -27,6 +29,8 @@ export interface LocalRuntimeOptions {
   readonly authRatePerMinute?: number;
   /** How often the anchor function runs (its EventBridge schedule in AWS); a minute by default. */
   readonly anchorEveryMs?: number;
+  /** Caps the webhook retry backoff (tests: milliseconds instead of the production schedule). */
+  readonly webhookMaxRetryDelayMs?: number;
 }
 
 export interface LocalRuntime {
@@ -34,6 +38,8 @@ export interface LocalRuntime {
   readonly dynamoEndpoint: string;
   readonly s3Endpoint: string;
   readonly bootstrap: BootstrapResult;
+  /** Webhook jobs that used up their attempts (the dead-letter queue in AWS). */
+  readonly webhookDeadLetters: readonly DeliveryJob[];
   close(): Promise<void>;
 }
 
@@ -134,6 +140,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       verifier,
       anchor,
       auditExport,
+      webhookRoutes,
+      webhookDispatch,
+      webhookDelivery,
+      webhookRuntime,
+      { MAX_ATTEMPTS },
     ] = await Promise.all([
       import('../core/bootstrap-admin'),
       import('../runtime/users'),
@@ -151,12 +162,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       import('../../functions/verifier'),
       import('../../functions/anchor'),
       import('../../functions/audit-export'),
+      import('../../functions/webhooks'),
+      import('../../functions/webhook-dispatch'),
+      import('../../functions/webhook-delivery'),
+      import('../runtime/webhooks'),
+      import('../core/webhooks'),
     ]);
     const bootstrap = await bootstrapAdmin(identityRoot.identity(), {
       username: options.bootstrapAdminUsername ?? 'admin',
       password: options.bootstrapAdminPassword,
     });
     const { corsOrigins } = await import('../http/cors');
+    // The webhook delivery queue and its event source mapping, in process (SQS in AWS).
+    const webhookQueue = new LocalWebhookQueue({
+      handler: webhookDelivery.handler,
+      maxReceiveCount: MAX_ATTEMPTS,
+      ...(options.webhookMaxRetryDelayMs === undefined
+        ? {}
+        : { maxRetryDelayMs: options.webhookMaxRetryDelayMs }),
+    });
+    webhookRuntime.useLocalWebhookQueue(webhookQueue);
+    webhookQueue.start();
+    stops.push(() => webhookQueue.stop());
     // Each function a table's stream runs in AWS (its event source mapping), in process.
     const triggers = [
       { table: notarizationsTable, handler: integrator.handler, functionName: undefined },
@@ -165,6 +192,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       // Sealed audit events to the export bucket.
       { table: auditTable, handler: auditExport.handler, functionName: 'stempel-audit-export' },
       { table: filesTable, handler: verifier.handler, functionName: 'stempel-verifier' },
+      // Webhook events: notarizations created and sealed, and failed logins that locked a name.
+      {
+        table: notarizationsTable,
+        handler: webhookDispatch.handler,
+        functionName: 'stempel-webhook-dispatch',
+      },
+      { table: auditTable, handler: webhookDispatch.handler, functionName: 'stempel-webhook-dispatch-audit' },
     ];
     for (const { table, handler, functionName } of triggers) {
       const trigger = await startStreamTrigger({
@@ -190,6 +224,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           reports: reportsFunction.handler,
           privacy: privacyFunction.handler,
           audit: audit.handler,
+          webhooks: webhookRoutes.handler,
           public: publicRoutes.handler,
         },
       },
@@ -212,6 +247,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamoEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
       bootstrap,
+      webhookDeadLetters: webhookQueue.deadLetters,
       close,
     };
   } catch (err) {

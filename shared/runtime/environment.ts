@@ -24,6 +24,15 @@ export const ENV = {
   tsaChainParameter: 'STEMPEL_TSA_CHAIN_PARAMETER',
   /** Local data directory: key files live here when no KMS key is configured. */
   dataDir: 'STEMPEL_DATA_DIR',
+  /** The SQS queue of webhook deliveries. Unset locally: an in-process queue stands in. */
+  webhookQueueUrl: 'STEMPEL_WEBHOOK_QUEUE_URL',
+  /**
+   * Tests and the local runtime only, never set by the CDK stack: comma-separated
+   * non-public addresses (such as 127.0.0.1) that webhooks may be registered and delivered to anyway.
+   */
+  webhooksTestAllowAddresses: 'STEMPEL_WEBHOOKS_TEST_ALLOW_ADDRESSES',
+  /** Tests only, never set by the CDK stack: a PEM file of one more CA that webhook deliveries trust. */
+  webhooksTestCaFile: 'STEMPEL_WEBHOOKS_TEST_CA_FILE',
   /** Comma-separated browser origins allowed by CORS. */
   corsOrigins: 'STEMPEL_CORS_ORIGINS',
 } as const;

@@ -45,10 +45,12 @@ const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
   auth: 'totp',
   notarizations: 'owner-file-key',
   verifier: 'owner-file-key',
+  webhooks: 'webhook-secret',
+  'webhook-delivery': 'webhook-secret',
 };
 
 /** The functions run by a table's stream, whose roles also need dynamodb:ListStreams (Resource "*"). */
-const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier', 'audit-export'];
+const STREAM_FUNCTIONS: readonly string[] = ['integrator', 'verifier', 'audit-export', 'webhook-dispatch'];
 
 /** The functions that record audit events: the API groups with audited routes, and the verifier. */
 const AUDIT_WRITERS: readonly string[] = [
@@ -61,6 +63,7 @@ const AUDIT_WRITERS: readonly string[] = [
   'settings-audit',
   'reports',
   'privacy',
+  'webhooks',
 ];
 
 /** The distinct actions of these statements, sorted. */
@@ -129,7 +132,15 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         expect(vars.AUDIT_EXPORT_BUCKET).toEqual({
           Ref: expect.stringMatching(/^DataAuditExport[0-9A-F]{8}$/),
         });
-        expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(['auth', 'notarizations', 'verifier'].includes(name));
+        expect(Object.hasOwn(vars, ENV.dataKeyId)).toBe(
+          ['auth', 'notarizations', 'verifier', 'webhooks', 'webhook-delivery'].includes(name),
+        );
+        // The webhook test knobs exist for the tests and the local runtime only.
+        expect(Object.hasOwn(vars, ENV.webhooksTestAllowAddresses)).toBe(false);
+        expect(Object.hasOwn(vars, ENV.webhooksTestCaFile)).toBe(false);
+        expect(Object.hasOwn(vars, ENV.webhookQueueUrl)).toBe(
+          ['webhook-dispatch', 'webhook-delivery'].includes(name),
+        );
         expect(vars[ENV.cursorKeyId]).toEqual(
           ['users', 'notarizations', 'audit', 'reports'].includes(name)
             ? { Ref: expect.stringMatching(/^DataCursorKey[0-9A-F]{8}$/) }
@@ -409,6 +420,39 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         ...TABLE_WRITER_KMS,
         'kms:Sign',
         'ssm:GetParameter',
+      ],
+      webhooks: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
+        'ssm:GetParameter',
+      ],
+      'webhook-dispatch': [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        // The delivery queue, and the failure queue of its event source mappings.
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ],
+      'webhook-delivery': [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        ...TABLE_WRITER_KMS,
+        // Its SQS event source: receive, delete, and the backoff's visibility changes.
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
       ],
       anchor: [
         'dynamodb:GetItem',
@@ -1406,10 +1450,33 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       });
     });
 
+    it('alarms on webhook jobs in the dead-letter queue, which the delivery queue redrives to after 9 receives', () => {
+      const queues = resourcesOf(template, 'AWS::SQS::Queue');
+      const [deliveriesId, deliveries] =
+        Object.entries(queues).find(([id]) => id.startsWith('WebhooksDeliveries')) ?? [];
+      const [deadLettersId] =
+        Object.entries(queues).find(([id]) => id.startsWith('WebhooksDeadLetters')) ?? [];
+      expect(deliveriesId).toBeDefined();
+      expect(deliveries?.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 9 },
+      });
+      const dlqAlarm = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).find(
+        (a) => a.Properties.AlarmName === 'stempel-dev-WebhookDeadLetters',
+      );
+      expect(dlqAlarm?.Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLettersId, 'QueueName'] } }],
+        Threshold: 0,
+      });
+    });
+
     it('sends ALARM and OK to the topic from every alarm', () => {
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-      // + AuditEventsQuarantined, AuditExportFailed and SettingsAuditRunsFailed
-      expect(alarms).toHaveLength(6);
+      // + AuditEventsQuarantined, AuditExportFailed, SettingsAuditRunsFailed, WebhookDeadLetters and
+      // WebhookDispatchFailed
+      expect(alarms).toHaveLength(8);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
         expect(a.Properties.OKActions).toEqual([{ Ref: topicId() }]);

@@ -14,6 +14,8 @@ export const BACKGROUND_FUNCTIONS = [
   'anchor',
   'audit-export',
   'settings-audit',
+  'webhook-dispatch',
+  'webhook-delivery',
 ] as const;
 
 export interface Synthesized {

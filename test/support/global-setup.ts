@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,12 +55,15 @@ async function startRuntime(): Promise<SharedRuntime> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   // S3's smallest: the multipart tests then need tens of MiB, not hundreds.
   process.env.STEMPEL_MULTIPART_THRESHOLD_BYTES ??= String(5 * 2 ** 20);
+  prepareWebhookReceiver(dataDir);
   // Every test logs in from 127.0.0.1; the per-IP limit has its own unit test.
   const runtime = await startLocalRuntime({
     dataDir,
     port: 0,
     bootstrapAdminPassword: BOOTSTRAP_PASSWORD,
     authRatePerMinute: 100_000,
+    // Webhook retries after milliseconds, not the production backoff.
+    webhookMaxRetryDelayMs: 200,
   });
   const teardown = async () => {
     await runtime.close();
@@ -75,6 +79,43 @@ async function startRuntime(): Promise<SharedRuntime> {
     Object.entries(process.env).filter(([k, v]) => FORWARDED.test(k) && v !== undefined),
   ) as Record<string, string>;
   return { url: runtime.url, env, teardown };
+}
+
+/**
+ * The webhook tests' receivers listen on 127.0.0.1 with a self-signed
+ * certificate made here: the runtime may deliver to that one address and
+ * trusts that one certificate, through the two test-only knobs (never set by
+ * the CDK stack). Workers read the key from STEMPEL_TEST_RECEIVER_KEY_FILE.
+ */
+function prepareWebhookReceiver(dataDir: string) {
+  const cert = join(dataDir, 'receiver-cert.pem');
+  const key = join(dataDir, 'receiver-key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  process.env.STEMPEL_WEBHOOKS_TEST_ALLOW_ADDRESSES = '127.0.0.1';
+  process.env.STEMPEL_WEBHOOKS_TEST_CA_FILE = cert;
+  process.env.STEMPEL_TEST_RECEIVER_KEY_FILE = key;
 }
 
 async function prepareAdmin(url: string) {
