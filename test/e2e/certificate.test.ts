@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoNotarizationStore } from '../../shared/adapters/dynamo-notarization-store';
 import { receiptSchema } from '../../shared/core/receipt';
 import { adminToken, apiUrl, call, createUser, randomSha256 } from '../support/http';
@@ -61,6 +61,7 @@ describe('GET /v1/notarizations/{id}/certificate, end to end', () => {
     ]);
     verifierKey = (await call('GET', '/v1/log/key')).body.verifierKey;
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('renders a one-page PDF with the hash, the log position, the key and a QR code of the receipt', async () => {
     const sha256 = randomSha256();
