@@ -2,7 +2,9 @@ import { notarizationView } from '../shared/core/notary';
 import { auditInTransaction } from '../shared/http/audit-transaction';
 import { httpHandler } from '../shared/http/handler';
 import { created, ok } from '../shared/http/results';
+import { CERTIFICATE_PDF } from '../shared/http/routes';
 import { auditTrail } from '../shared/runtime/audit';
+import { certificatePdf } from '../shared/runtime/certificate';
 import { uploads } from '../shared/runtime/files';
 import { transparency } from '../shared/runtime/log';
 import { notary } from '../shared/runtime/notary';
@@ -49,6 +51,12 @@ export const handler = httpHandler(
       const receipt = await (await transparency()).receipt(await notary().get(principal, params.id));
       return receipt ? ok(receipt) : { status: 202, body: { status: 'pending' } };
     },
+    getCertificate: async ({ principal, params }) => ({
+      status: 200,
+      body: await certificatePdf(principal, params.id),
+      contentType: CERTIFICATE_PDF,
+      headers: { 'Content-Disposition': `inline; filename="stempel-${params.id}.pdf"` },
+    }),
     verify: async ({ body }) => ({
       ...ok(await notary().verify(body.sha256)),
       audit: { target: `sha256:${body.sha256.toLowerCase()}` },

@@ -30,8 +30,9 @@ export interface StempelApiProps {
   /**
    * `main`: every route but the binary-only ones. `binary`: the routes whose
    * bodies are bytes (`binary` in shared/http/routes.ts): the log's C2SP
-   * tlog-tiles (public GETs) and RFC 3161 over HTTP (POST /v1/tsa and a
-   * notarization's token, both protected), with every media type binary so
+   * tlog-tiles (public GETs), RFC 3161 over HTTP (POST /v1/tsa and a
+   * notarization's token, both protected) and a notarization's PDF
+   * certificate (protected), with every media type binary so
    * that bodies pass as bytes both ways whatever the Content-Type and Accept
    * headers; kept apart because `*` binary types would turn JSON request
    * bodies and CORS preflight mocks binary too.

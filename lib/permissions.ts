@@ -189,6 +189,8 @@ export function functionPolicies(
       readLog,
       // Receipts are completed with the earliest external anchor that covers their entry (one Query).
       dynamo(['Query'], [anchors.tableArn]),
+      // Certificates print the log's verifier key.
+      allow(['kms:GetPublicKey'], [data.logKey.keyArn]),
       recordAudit,
       tableKeyForWriters,
       // Owner keys are wrapped with the data key directly, and only for that purpose.
@@ -458,8 +460,8 @@ export const DATA_KEY_ENV: readonly FunctionName[] = [
 /** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
 export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];
 
-/** Functions that get STEMPEL_LOG_KMS_KEY_ID: the one that signs checkpoints and the one that publishes its key. */
-export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator'];
+/** Functions that get STEMPEL_LOG_KMS_KEY_ID: the one that signs checkpoints, the one that publishes its key, and notarizations (certificates print it). */
+export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator', 'notarizations'];
 
 /**
  * Functions that get STEMPEL_AUDIT_KMS_KEY_ID: the integrator, which signs

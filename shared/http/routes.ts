@@ -59,6 +59,7 @@ export const CSV = 'text/csv; charset=utf-8; header=present';
 
 export const TIMESTAMP_QUERY = 'application/timestamp-query';
 export const TIMESTAMP_REPLY = 'application/timestamp-reply';
+export const CERTIFICATE_PDF = 'application/pdf';
 
 const route = <const R extends RouteDefinition>(r: R): R => r;
 
@@ -311,6 +312,22 @@ export const routes = {
     responses: {
       200: { description: 'Sealed: the receipt', schema: s.receiptResponse },
       202: { description: 'Not in the log yet; try again shortly', schema: s.pendingResponse },
+    },
+  }),
+  getCertificate: route({
+    method: 'GET',
+    path: '/v1/notarizations/{id}/certificate',
+    group: 'notarizations',
+    audit: { action: 'notarization.certificate', target: 'notarization' },
+    access: ['uploader', 'verifier', 'admin'],
+    // PDF bytes: on the binary API only (the main API would hand them out base64-encoded).
+    binary: 'only',
+    summary:
+      'A one-page PDF certificate of a sealed notarization, with a QR code carrying its receipt (owner, verifier or admin)',
+    params: s.idParams,
+    responses: {
+      200: { description: 'The certificate', contentType: CERTIFICATE_PDF },
+      409: problem('Not in the log yet (not_sealed); try again shortly'),
     },
   }),
   getFile: route({

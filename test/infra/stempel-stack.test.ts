@@ -122,7 +122,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         for (const def of [...tables, ...buckets])
           expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
         expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
-        expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator'].includes(name));
+        expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator', 'notarizations'].includes(name));
         expect(vars[ENV.auditKeyId], `${name} ${ENV.auditKeyId}`).toEqual(
           ['log', 'integrator', 'audit', 'audit-export'].includes(name)
             ? { Ref: expect.stringMatching(/^DataAuditLogSigningKey[0-9A-F]{8}$/) }
@@ -362,6 +362,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         'dynamodb:UpdateItem',
         ...TABLE_WRITER_KMS,
         ...CURSOR_MAC,
+        // The log's verifier key, printed on certificates.
+        'kms:GetPublicKey',
         's3:AbortMultipartUpload',
         's3:DeleteObject',
         's3:GetObject',
