@@ -314,3 +314,17 @@ export function acknowledgeAuditExportObjects(
       `Export object keys are made from each event (events/date=<day>/<log index>.json) and each checkpoint (checkpoints/<tree size>.txt), so no fixed list of object ARNs exists; the wildcard is limited to the ${prefix} prefix of the one audit export bucket and to s3:PutObject alone (no read, list, delete, version or ACL action). The bucket locks every object version in S3 Object Lock COMPLIANCE mode and its policy denies deletes, so a write can add a version but never remove or alter an exported one.`,
     );
 }
+
+/**
+ * AwsSolutions-IAM4 on the role AWS Backup assumes for the table backups:
+ * AWSBackupServiceRolePolicyForBackup is the policy AWS maintains for exactly
+ * this (it follows the API changes backups need, and only the backup service
+ * can assume the role); the plan's selection limits it to the stack's tables.
+ */
+export function acknowledgeBackupServiceRole(selection: IConstruct): void {
+  acknowledge(
+    selection,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+    'The role is assumed only by backup.amazonaws.com for this plan; AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy for exactly that service role, kept current with what DynamoDB backups need, and the selection limits what is backed up to the stack’s tables.',
+  );
+}

@@ -10,6 +10,7 @@ import { Anchor } from './anchor';
 import { StempelApi } from './api';
 import { AuditAnalytics } from './audit-analytics';
 import { AuditExport } from './audit-export';
+import { StempelBackup } from './backup';
 import { AUDIT_EXPORT_BUCKET, type KeyUse, StempelData } from './data';
 import {
   type FunctionName,
@@ -19,6 +20,7 @@ import {
 } from './functions';
 import { Integrator } from './integrator';
 import { acknowledgeApiFunction, acknowledgeDocumentObjects } from './nag';
+import { addOperationalAlarms } from './operational-alarms';
 import {
   AUDIT_KEY_ENV,
   CURSOR_KEY_ENV,
@@ -35,7 +37,7 @@ import {
 import type { StageConfig } from './stage-config';
 import { TsaCertificates } from './tsa';
 import { Verifier } from './verifier';
-import { StempelWaf } from './waf';
+import { StempelWaf, WEB_ACL_METRIC_NAME } from './waf';
 
 export interface StempelStackProps extends StackProps {
   readonly config: StageConfig;
@@ -260,29 +262,60 @@ export class StempelStack extends Stack {
       comparisonOperator: AT_LEAST,
       evaluationPeriods: 1,
     });
-    alarms.add('AuditExportFailed', {
-      alarmDescription:
-        "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
-      metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
+    alarms.add(
+      'AuditExportFailed',
+      {
+        alarmDescription:
+          "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
+        metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      },
+      'Failure queues',
+    );
+    alarms.add(
+      'AnchorRunsFailed',
+      {
+        alarmDescription:
+          "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
+        metric: anchor.failures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      },
+      'Failure queues',
+    );
+    addOperationalAlarms(alarms, {
+      thresholds: config.alarmThresholds,
+      apis: { Api: api.api, BinaryApi: binary.api },
+      apiFunctions: { authorizer, ...functions },
+      backgroundFunctions: {
+        integrator: integrator.function.fn,
+        verifier: verifier.function.fn,
+        anchor: anchor.function.fn,
+        'audit-export': auditExport.function.fn,
+      },
+      failureQueues: { IntegratorFailures: integrator.failures, VerifierFailures: verifier.failures },
+      webAclMetricName: WEB_ACL_METRIC_NAME,
     });
-    alarms.add('AnchorRunsFailed', {
-      alarmDescription:
-        "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
-      metric: anchor.failures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
+    const dashboard = alarms.dashboard();
+
+    // Daily (and in prod monthly) recovery points of every table, in a vault of their own.
+    const backup = new StempelBackup(this, 'Backup', {
+      stage: config.stage,
+      tables: data.allTables.map(({ table }) => table),
+      config: config.backup,
     });
 
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
+    new CfnOutput(this, 'BackupVaultName', { value: backup.vault.backupVaultName });
     new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the REST API stage' });
     new CfnOutput(this, 'LogTilesPrefix', {
       value: `${binary.api.url}v1/log/`,
