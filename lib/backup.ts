@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BackupPlan, BackupPlanRule, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Schedule } from 'aws-cdk-lib/aws-events';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledgeBackupServiceRole } from './nag';
 import type { BackupConfig } from './stage-config';
@@ -10,6 +10,8 @@ import type { BackupConfig } from './stage-config';
 export interface StempelBackupProps {
   readonly stage: string;
   readonly tables: readonly ITable[];
+  /** The key the tables are encrypted with: the backup role reads through it. */
+  readonly tableKey: IKey;
   readonly config: BackupConfig;
 }
 
@@ -79,6 +81,9 @@ export class StempelBackup extends Construct {
     const selection = this.plan.addSelection('Tables', {
       resources: props.tables.map((table) => BackupResource.fromDynamoDbTable(table)),
     });
+    // Named actions only (no `kms:GenerateDataKey*`): read the tables' data, write recovery points to the vault.
+    props.tableKey.grant(selection, 'kms:Decrypt', 'kms:DescribeKey');
+    this.key.grant(selection, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
     acknowledgeBackupServiceRole(selection);
   }
 }

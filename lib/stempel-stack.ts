@@ -311,6 +311,7 @@ export class StempelStack extends Stack {
     const backup = new StempelBackup(this, 'Backup', {
       stage: config.stage,
       tables: data.allTables.map(({ table }) => table),
+      tableKey: data.dataKey,
       config: config.backup,
     });
 
