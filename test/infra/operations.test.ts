@@ -1,5 +1,8 @@
+import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { StempelBackup } from '../../lib/backup';
 import { type StageName, stageConfig } from '../../lib/stage-config';
 import { WEB_ACL_METRIC_NAME } from '../../lib/waf';
 import { FUNCTION_GROUPS } from '../../shared/http/routes';
@@ -265,7 +268,54 @@ describe.each(['dev', 'prod'] as const satisfies readonly StageName[])('operatio
   });
 });
 
+describe('backup role', () => {
+  it('may use the vault key and decrypt with the data key, with named actions only', () => {
+    const { template } = synthStempel({ stage: 'dev' });
+    const [roleId] = Object.entries(resourcesOf(template, 'AWS::IAM::Role')).find(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('backup.amazonaws.com'),
+    ) ?? [''];
+    const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`),
+    );
+    const statements = policies.flatMap(
+      (p) =>
+        (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+          .Statement,
+    );
+    const keyOf = (idPrefix: string) =>
+      Object.keys(resourcesOf(template, 'AWS::KMS::Key')).find((id) => id.startsWith(idPrefix));
+    const actionsOn = (keyId: string | undefined) =>
+      statements
+        .filter((st) => JSON.stringify(st.Resource).includes(`"${keyId}"`))
+        .flatMap((st) => [st.Action].flat());
+    expect(actionsOn(keyOf('DataDataKey')).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(actionsOn(keyOf('BackupVaultKey')).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]);
+  });
+});
+
 describe('backup configuration', () => {
+  it('refuses a vault lock longer than the daily retention', () => {
+    const stack = new Stack(new App());
+    expect(
+      () =>
+        new StempelBackup(stack, 'Backup', {
+          stage: 'prod',
+          tables: [],
+          tableKey: new Key(stack, 'K'),
+          config: {
+            dailyRetentionDays: 7,
+            monthlyRetentionDays: 0,
+            vaultLock: { minRetentionDays: 8, changeableForDays: 3 },
+          },
+        }),
+    ).toThrow(/minRetentionDays \(8\) exceeds the daily rule's retention \(7 days\)/);
+  });
+
   it('keeps the prod vault lock within the daily retention', () => {
     const { backup } = stageConfig('prod');
     expect(backup.vaultLock?.minRetentionDays).toBeLessThanOrEqual(backup.dailyRetentionDays);
