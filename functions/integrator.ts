@@ -29,6 +29,9 @@ export const handler = middy<DynamoDBStreamEvent | ScheduledEvent, void>()
     ]);
     metrics.addMetric('AuditEventsSealed', MetricUnit.Count, audit.sealed);
     metrics.addMetric('AuditQuarantined', MetricUnit.Count, audit.quarantined);
+    // Alarmed (integration lag): published on every run, 0 when nothing waits, so silence means no runs.
+    metrics.addMetric('AuditOldestPendingSeconds', MetricUnit.Seconds, audit.oldestPendingSeconds);
+    metrics.addMetric('OldestPendingSeconds', MetricUnit.Seconds, result.oldestPendingSeconds);
     if (audit.quarantined > 0) logger.warn('quarantined audit events with out-of-range times', { ...audit });
     metrics.addMetric('EntriesSealed', MetricUnit.Count, result.sealed);
     metrics.addMetric('IntegrationConflicts', MetricUnit.Count, result.conflicts);

@@ -2,8 +2,13 @@ import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   Alarm,
   type AlarmProps,
+  AlarmStatusWidget,
   ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IWidget,
   Metric,
+  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -48,6 +53,23 @@ export interface StempelAlarmsProps {
 export type StempelAlarmProps = Omit<AlarmProps, 'alarmName' | 'actionsEnabled'>;
 
 /**
+ * The signal groups, in the order the dashboard shows them: each is one row
+ * of graphs, one graph per alarm, so the alarms are the one definition of
+ * what the dashboard plots.
+ */
+export const SIGNAL_GROUPS = [
+  'API errors',
+  'Latency (p99)',
+  'Integration',
+  'Failure queues',
+  'WAF',
+  'Sign-in',
+  'Throttling',
+  'Pipeline',
+] as const;
+export type SignalGroup = (typeof SIGNAL_GROUPS)[number];
+
+/**
  * Where operators hear about trouble: an SNS topic (encrypted with a key of
  * its own that CloudWatch may use, TLS only) with the stage's email
  * subscribers, and CloudWatch alarms that notify it when they go into ALARM
@@ -64,6 +86,8 @@ export class StempelAlarms extends Construct {
   readonly key: Key;
   private readonly stage: string;
   private readonly action: SnsAction;
+  /** Every alarm with its dashboard group, in the order added. */
+  readonly signals: { readonly id: string; readonly group: SignalGroup; readonly alarm: Alarm }[] = [];
 
   constructor(scope: Construct, id: string, props: StempelAlarmsProps) {
     super(scope, id);
@@ -117,7 +141,7 @@ export class StempelAlarms extends Construct {
    * One alarm, named `stempel-<stage>-<id>`, that notifies the topic on ALARM
    * and on OK; treatMissingData defaults to notBreaching.
    */
-  add(id: string, props: StempelAlarmProps): Alarm {
+  add(id: string, props: StempelAlarmProps, group: SignalGroup = 'Pipeline'): Alarm {
     const alarm = new Alarm(this, id, {
       treatMissingData: TreatMissingData.NOT_BREACHING,
       ...props,
@@ -126,7 +150,46 @@ export class StempelAlarms extends Construct {
     });
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
+    this.signals.push({ id, group, alarm });
     return alarm;
+  }
+
+  /**
+   * The stage's dashboard, `stempel-<stage>`: the state of every alarm, then
+   * per signal group one graph per alarm, of the alarm's own metric (or
+   * metric math) with its threshold drawn in. Call it after the last `add`.
+   */
+  dashboard(): Dashboard {
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `stempel-${this.stage}`,
+      defaultInterval: Duration.hours(6),
+    });
+    const alarms = this.signals.map((s) => s.alarm);
+    dashboard.addWidgets(
+      new AlarmStatusWidget({
+        title: 'Alarms',
+        alarms,
+        width: 24,
+        height: Math.max(2, Math.ceil(alarms.length / 4) + 1),
+      }),
+    );
+    for (const group of SIGNAL_GROUPS) {
+      const members = this.signals.filter((s) => s.group === group);
+      if (members.length === 0) continue;
+      const widgets: IWidget[] = [new TextWidget({ markdown: `## ${group}`, width: 24, height: 1 })];
+      for (const { id, alarm } of members)
+        widgets.push(
+          new GraphWidget({
+            title: id,
+            left: [alarm.metric],
+            leftAnnotations: [alarm.toAnnotation()],
+            width: 6,
+            height: 6,
+          }),
+        );
+      dashboard.addWidgets(...widgets);
+    }
+    return dashboard;
   }
 }
 

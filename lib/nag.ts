@@ -386,3 +386,17 @@ export function acknowledgeWebhookDelivery(fn: IConstruct, role: IConstruct, map
     'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda active tracing) use Resource "*": these X-Ray actions support no resource-level permissions. The Webhooks table, the data key (Decrypt only, for the webhook-secret purpose) and the one delivery queue are named.',
   );
 }
+
+/**
+ * AwsSolutions-IAM4 on the role AWS Backup assumes for the table backups:
+ * AWSBackupServiceRolePolicyForBackup is the policy AWS maintains for exactly
+ * this (it follows the API changes backups need, and only the backup service
+ * can assume the role); the plan's selection limits it to the stack's tables.
+ */
+export function acknowledgeBackupServiceRole(selection: IConstruct): void {
+  acknowledge(
+    selection,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+    'The role is assumed only by backup.amazonaws.com for this plan; AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy for exactly that service role, kept current with what DynamoDB backups need, and the selection limits what is backed up to the stack’s tables.',
+  );
+}

@@ -50,6 +50,41 @@ export interface StageConfig {
    * overwrite it before then, and the retention cannot be shortened.
    */
   readonly auditRetentionDays: number;
+  /** Alarm thresholds (lib/alarms.ts, docs/operations.md). */
+  readonly alarmThresholds: AlarmThresholds;
+  /** AWS Backup of every DynamoDB table (lib/backup.ts), on top of point-in-time recovery. */
+  readonly backup: BackupConfig;
+}
+
+/** What the operational alarms of lib/alarms.ts compare against. */
+export interface AlarmThresholds {
+  /** Share of an API's requests answered 5xx in a five-minute period, in percent. */
+  readonly api5xxPercent: number;
+  /** p99 Duration of one API function group (ms) that alarms when exceeded for three periods. */
+  readonly p99LatencyMs: number;
+  /** Age of the oldest pending entry of either log when the integrator looks (s). */
+  readonly integrationLagSeconds: number;
+  /** Requests the WAF blocked in five minutes. */
+  readonly wafBlockedRequests: number;
+  /** Failed logins (`LoginFailed`) in five minutes. */
+  readonly loginFailures: number;
+  /** Logins refused because the name was locked (`LoginLocked`) in five minutes. */
+  readonly loginLockouts: number;
+  /** Lambda throttles of one function in five minutes. */
+  readonly lambdaThrottles: number;
+}
+
+/** Daily and monthly AWS Backup recovery points of the tables. */
+export interface BackupConfig {
+  /** Days a daily recovery point is kept. */
+  readonly dailyRetentionDays: number;
+  /** Days a monthly recovery point is kept; 0 means no monthly rule. */
+  readonly monthlyRetentionDays: number;
+  /**
+   * Vault lock (governance until the grace period ends, then compliance):
+   * recovery points cannot be deleted before `minRetentionDays`, by anyone.
+   */
+  readonly vaultLock?: { readonly minRetentionDays: number; readonly changeableForDays: number };
 }
 
 type Preset = Omit<
@@ -71,6 +106,16 @@ const PRESETS: Record<StageName, Preset> = {
     terminationProtection: false,
     // A day: dev exports are locked too, but must not pile up for years.
     auditRetentionDays: 1,
+    alarmThresholds: {
+      api5xxPercent: 5,
+      p99LatencyMs: 5000,
+      integrationLagSeconds: 120,
+      wafBlockedRequests: 500,
+      loginFailures: 100,
+      loginLockouts: 20,
+      lambdaThrottles: 10,
+    },
+    backup: { dailyRetentionDays: 7, monthlyRetentionDays: 0 },
   },
   prod: {
     throttle: { rateLimit: 200, burstLimit: 400 },
@@ -83,6 +128,22 @@ const PRESETS: Record<StageName, Preset> = {
     terminationProtection: true,
     // Seven years (7 × 365 days).
     auditRetentionDays: 2555,
+    alarmThresholds: {
+      api5xxPercent: 1,
+      p99LatencyMs: 3000,
+      // Half of maxIntegrationLagSeconds (120 s): a warning before notarizations get 503 log_backpressure.
+      integrationLagSeconds: 60,
+      wafBlockedRequests: 1000,
+      loginFailures: 50,
+      loginLockouts: 10,
+      lambdaThrottles: 1,
+    },
+    // The vault lock's minimum is the daily rule's retention: no recovery point can be deleted earlier.
+    backup: {
+      dailyRetentionDays: 35,
+      monthlyRetentionDays: 365,
+      vaultLock: { minRetentionDays: 35, changeableForDays: 3 },
+    },
   },
 };
 

@@ -10,6 +10,7 @@ import { Anchor } from './anchor';
 import { StempelApi } from './api';
 import { AuditAnalytics } from './audit-analytics';
 import { AuditExport } from './audit-export';
+import { StempelBackup } from './backup';
 import { AUDIT_EXPORT_BUCKET, type KeyUse, StempelData } from './data';
 import {
   type FunctionName,
@@ -20,6 +21,7 @@ import {
 } from './functions';
 import { Integrator } from './integrator';
 import { acknowledgeApiFunction, acknowledgeDocumentObjects } from './nag';
+import { addOperationalAlarms } from './operational-alarms';
 import {
   AUDIT_KEY_ENV,
   CURSOR_KEY_ENV,
@@ -38,7 +40,7 @@ import { SettingsAudit } from './settings-audit';
 import type { StageConfig } from './stage-config';
 import { TsaCertificates } from './tsa';
 import { Verifier } from './verifier';
-import { StempelWaf } from './waf';
+import { StempelWaf, WEB_ACL_METRIC_NAME } from './waf';
 import { Webhooks } from './webhooks';
 
 export interface StempelStackProps extends StackProps {
@@ -288,63 +290,109 @@ export class StempelStack extends Stack {
       comparisonOperator: AT_LEAST,
       evaluationPeriods: 1,
     });
-    alarms.add('AuditExportFailed', {
-      alarmDescription:
-        "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
-      metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
+    alarms.add(
+      'AuditExportFailed',
+      {
+        alarmDescription:
+          "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
+        metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      },
+      'Failure queues',
+    );
+    alarms.add(
+      'AnchorRunsFailed',
+      {
+        alarmDescription:
+          "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
+        metric: anchor.failures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      },
+      'Failure queues',
+    );
+    addOperationalAlarms(alarms, {
+      thresholds: config.alarmThresholds,
+      apis: { Api: api.api, BinaryApi: binary.api },
+      apiFunctions: { authorizer, ...functions },
+      backgroundFunctions: {
+        integrator: integrator.function.fn,
+        verifier: verifier.function.fn,
+        anchor: anchor.function.fn,
+        'audit-export': auditExport.function.fn,
+        'settings-audit': settingsAudit.function.fn,
+        'webhook-dispatch': webhookDelivery.dispatch.fn,
+        'webhook-delivery': webhookDelivery.delivery.fn,
+      },
+      failureQueues: { IntegratorFailures: integrator.failures, VerifierFailures: verifier.failures },
+      webAclMetricName: WEB_ACL_METRIC_NAME,
     });
-    alarms.add('WebhookDeadLetters', {
-      alarmDescription:
-        "Webhook deliveries used up their attempts (messages in the webhook dead-letter queue): a receiver has been failing for hours. GET /v1/admin/webhooks shows each endpoint's last error code; redrive the queue once the receiver is fixed.",
-      metric: webhookDelivery.deadLetters.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    });
-    alarms.add('WebhookDispatchFailed', {
-      alarmDescription:
-        'Webhook dispatch batches failed after their retries (messages in the dispatch failure queue): events were not enqueued for delivery. See the webhook-dispatch function logs; the messages name the stream records.',
-      metric: webhookDelivery.dispatchFailures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    });
-    alarms.add('AnchorRunsFailed', {
-      alarmDescription:
-        "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
-      metric: anchor.failures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
+    alarms.add(
+      'WebhookDeadLetters',
+      {
+        alarmDescription:
+          "Webhook deliveries used up their attempts (messages in the webhook dead-letter queue): a receiver has been failing for hours. GET /v1/admin/webhooks shows each endpoint's last error code; redrive the queue once the receiver is fixed.",
+        metric: webhookDelivery.deadLetters.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      },
+      'Failure queues',
+    );
+    alarms.add(
+      'WebhookDispatchFailed',
+      {
+        alarmDescription:
+          'Webhook dispatch batches failed after their retries (messages in the dispatch failure queue): events were not enqueued for delivery. See the webhook-dispatch function logs; the messages name the stream records.',
+        metric: webhookDelivery.dispatchFailures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      },
+      'Failure queues',
+    );
+    alarms.add(
+      'SettingsAuditRunsFailed',
+      {
+        alarmDescription:
+          'Runs of the settings-audit function failed after their retries (messages in its failure queue): a change of the settings parameter may be missing from the audit trail. See the function logs; the next change records every version of the last 12 hours.',
+        metric: settingsAudit.failures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      },
+      'Failure queues',
+    );
+    const dashboard = alarms.dashboard();
+
+    // Daily (and in prod monthly) recovery points of every table, in a vault of their own.
+    const backup = new StempelBackup(this, 'Backup', {
+      stage: config.stage,
+      tables: data.allTables.map(({ table }) => table),
+      tableKey: data.dataKey,
+      config: config.backup,
     });
 
-    alarms.add('SettingsAuditRunsFailed', {
-      alarmDescription:
-        'Runs of the settings-audit function failed after their retries (messages in its failure queue): a change of the settings parameter may be missing from the audit trail. See the function logs; the next change records every version of the last 12 hours.',
-      metric: settingsAudit.failures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    });
-
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
+    new CfnOutput(this, 'BackupVaultName', { value: backup.vault.backupVaultName });
     new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the REST API stage' });
     new CfnOutput(this, 'LogTilesPrefix', {
       value: `${binary.api.url}v1/log/`,

@@ -15,6 +15,9 @@ export interface StempelWafProps {
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
+/** The web ACL's CloudWatch metric name: the `WebACL` dimension of its AWS/WAFV2 metrics. */
+export const WEB_ACL_METRIC_NAME = 'stempel-api';
+
 const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
   cloudWatchMetricsEnabled: true,
   metricName,
@@ -81,7 +84,7 @@ export class StempelWaf extends Construct {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       description: 'Stempel API: managed rule groups and per-IP rate limits',
-      visibilityConfig: visibility('stempel-api'),
+      visibilityConfig: visibility(WEB_ACL_METRIC_NAME),
       rules: [
         {
           name: 'rate-limit-auth-per-ip',

@@ -16,6 +16,11 @@ export interface IntegrationResult {
   readonly lagging?: boolean;
   /** Entries refused for a recorded time out of range (taken off the queue, never sealed). */
   readonly quarantined: number;
+  /**
+   * Seconds the oldest pending entry had waited when the run (or batch) first
+   * read the queue; 0 when nothing was pending. Alarmed as the integration lag.
+   */
+  readonly oldestPendingSeconds: number;
 }
 
 export interface IntegratorOptions {
@@ -96,9 +101,12 @@ export class Integrator {
     let quarantined = 0;
     let treeSize = (await this.store.head())?.size ?? 0;
     let lagging = 0;
+    let oldestPendingSeconds: number | undefined;
     try {
       while (Date.now() < deadline) {
         const step = await this.integrateBatch();
+        // The queue as the run found it: later batches only see what is left.
+        oldestPendingSeconds ??= step.oldestPendingSeconds;
         treeSize = step.treeSize;
         conflicts += step.conflicts;
         sealed += step.sealed;
@@ -110,7 +118,7 @@ export class Integrator {
     } finally {
       await this.settle();
     }
-    return { sealed, treeSize, conflicts, quarantined };
+    return { sealed, treeSize, conflicts, quarantined, oldestPendingSeconds: oldestPendingSeconds ?? 0 };
   }
 
   /** Waits for the background marking of every range this instance committed; rethrows its first failure. */
@@ -140,6 +148,8 @@ export class Integrator {
     );
     const indexed = queued.length > 0 ? await this.store.indexed(queued.map((n) => n.id)) : new Set();
     const candidates = queued.filter((n) => !indexed.has(n.id)).slice(0, this.maxBatch);
+    // Oldest first: the entries a lagging index still lists although they are in the log do not count.
+    const oldestPendingSeconds = this.ageInSeconds(candidates);
     const refused = await this.outOfWindow(candidates);
     if (refused.length > 0) await this.store.quarantine(refused, this.now().toISOString());
     const refusedIds = new Set(refused.map((r) => r.id));
@@ -152,18 +162,20 @@ export class Integrator {
         conflicts: 0,
         quarantined,
         lagging: queued.length > 0 && quarantined === 0,
+        oldestPendingSeconds,
       };
 
     const range: SealRange = { start: size, end: size + batch.length, sealedAt: this.now().toISOString() };
     const outcome = await this.commit(range, batch);
-    if (outcome === 'head_moved') return { sealed: 0, treeSize: size, conflicts: 1, quarantined };
+    if (outcome === 'head_moved')
+      return { sealed: 0, treeSize: size, conflicts: 1, quarantined, oldestPendingSeconds };
     const positions = batch.map((n, i) => ({ notarizationId: n.id, index: size + i }));
     const done = this.seal(range, positions).then(() => {
       this.marking.delete(range.start);
     });
     done.catch(() => undefined); // a failure is rethrown by the next batch or by settle()
     this.marking.set(range.start, { ids: new Set(batch.map((n) => n.id)), done });
-    return { sealed: batch.length, treeSize: range.end, conflicts: 0, quarantined };
+    return { sealed: batch.length, treeSize: range.end, conflicts: 0, quarantined, oldestPendingSeconds };
   }
 
   private now(): Date {
@@ -171,6 +183,13 @@ export class Integrator {
   }
 
   /** The entries whose recorded time is outside the seal window, with the reason. */
+  /** Whole seconds since the earliest recorded time among these entries (unparseable times ignored); 0 if none. */
+  private ageInSeconds(entries: readonly PendingNotarization[]): number {
+    const times = entries.map((n) => Date.parse(n.receivedAt)).filter((t) => !Number.isNaN(t));
+    if (times.length === 0) return 0;
+    return Math.max(0, Math.floor((this.now().getTime() - Math.min(...times)) / 1000));
+  }
+
   private async outOfWindow(entries: readonly PendingNotarization[]) {
     if (!this.options.sealWindow || entries.length === 0) return [];
     const { maxDelaySeconds, maxSkewSeconds } = await this.options.sealWindow();

@@ -159,4 +159,16 @@ describe('imported TSA certificate chain', () => {
     );
     expect(() => parseTsaCertificateChain(certificatesPem([selfSigned]))).toThrow(/id-kp-timeStamping/);
   });
+
+  it('has alarm thresholds and backup retentions for every stage, prod stricter and locked', () => {
+    const dev = stageConfig('dev');
+    const prod = stageConfig('prod');
+    for (const config of [dev, prod])
+      for (const value of Object.values(config.alarmThresholds)) expect(value).toBeGreaterThan(0);
+    expect(prod.alarmThresholds.api5xxPercent).toBeLessThan(dev.alarmThresholds.api5xxPercent);
+    expect(dev.backup).toEqual({ dailyRetentionDays: 7, monthlyRetentionDays: 0 });
+    expect(prod.backup).toMatchObject({ dailyRetentionDays: 35, monthlyRetentionDays: 365 });
+    expect(dev.backup.vaultLock).toBeUndefined();
+    expect(prod.backup.vaultLock?.minRetentionDays).toBeLessThanOrEqual(prod.backup.dailyRetentionDays);
+  });
 });

@@ -51,7 +51,8 @@ describe('the integrator quarantines recorded times out of range', () => {
     const future = await create(at(600));
 
     const result = await integrator.drain();
-    expect(result).toMatchObject({ sealed: 3, quarantined: 2, treeSize: 3 });
+    // The integration lag (metric OldestPendingSeconds): the backdated entry had waited two days.
+    expect(result).toMatchObject({ sealed: 3, quarantined: 2, treeSize: 3, oldestPendingSeconds: 172_800 });
     for (const id of fresh) expect((await notarizations.get(id))?.status).toBe('sealed');
     const old = await notarizations.get(backdated);
     expect(old).toMatchObject({ status: 'quarantined', quarantine: { at: now.toISOString() } });
@@ -63,6 +64,11 @@ describe('the integrator quarantines recorded times out of range', () => {
 
     // Off the queue: the next run has nothing to do, and seals nothing of theirs.
     expect(await store.pending(10)).toEqual([]);
-    expect(await integrator.drain()).toMatchObject({ sealed: 0, quarantined: 0, treeSize: 3 });
+    expect(await integrator.drain()).toMatchObject({
+      sealed: 0,
+      quarantined: 0,
+      treeSize: 3,
+      oldestPendingSeconds: 0,
+    });
   });
 });
