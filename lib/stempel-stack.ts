@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../shared/http/routes';
 import { ENV } from '../shared/runtime/environment';
@@ -290,36 +291,50 @@ export class StempelStack extends Stack {
       comparisonOperator: AT_LEAST,
       evaluationPeriods: 1,
     });
-    alarms.add(
-      'AuditExportFailed',
-      {
-        alarmDescription:
-          "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
-        metric: auditExport.failures.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      },
-      'Failure queues',
-    );
-    alarms.add(
-      'AnchorRunsFailed',
-      {
-        alarmDescription:
-          "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
-        metric: anchor.failures.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      },
-      'Failure queues',
-    );
+    // Failure queues: anything in one is work that failed after its retries.
+    const failureQueueAlarms: [string, IQueue, string][] = [
+      [
+        'AuditExportFailed',
+        auditExport.failures,
+        "Audit export batches failed after their retries (messages in the audit export failure queue): sealed audit events are missing from the write-once export bucket. See the audit-export function logs; the queue's messages name the failed stream records, and the events themselves are still in the Audit table.",
+      ],
+      [
+        'AnchorRunsFailed',
+        anchor.failures,
+        "Anchor function runs failed after their retries (messages in the anchor failure queue): the log's checkpoints are not being anchored. See the anchor function logs; the queue's messages name the failed events.",
+      ],
+      [
+        'WebhookDeadLetters',
+        webhookDelivery.deadLetters,
+        "Webhook deliveries used up their attempts (messages in the webhook dead-letter queue): a receiver has been failing for hours. GET /v1/admin/webhooks shows each endpoint's last error code; redrive the queue once the receiver is fixed.",
+      ],
+      [
+        'WebhookDispatchFailed',
+        webhookDelivery.dispatchFailures,
+        'Webhook dispatch batches failed after their retries (messages in the dispatch failure queue): events were not enqueued for delivery. See the webhook-dispatch function logs; the messages name the stream records.',
+      ],
+      [
+        'SettingsAuditRunsFailed',
+        settingsAudit.failures,
+        'Runs of the settings-audit function failed after their retries (messages in its failure queue): a change of the settings parameter may be missing from the audit trail. See the function logs; the next change records every version of the last 12 hours.',
+      ],
+    ];
+    for (const [id, queue, alarmDescription] of failureQueueAlarms) {
+      alarms.add(
+        id,
+        {
+          alarmDescription,
+          metric: queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            statistic: 'Maximum',
+          }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+        },
+        'Failure queues',
+      );
+    }
     addOperationalAlarms(alarms, {
       thresholds: config.alarmThresholds,
       apis: { Api: api.api, BinaryApi: binary.api },
@@ -336,51 +351,6 @@ export class StempelStack extends Stack {
       failureQueues: { IntegratorFailures: integrator.failures, VerifierFailures: verifier.failures },
       webAclMetricName: WEB_ACL_METRIC_NAME,
     });
-    alarms.add(
-      'WebhookDeadLetters',
-      {
-        alarmDescription:
-          "Webhook deliveries used up their attempts (messages in the webhook dead-letter queue): a receiver has been failing for hours. GET /v1/admin/webhooks shows each endpoint's last error code; redrive the queue once the receiver is fixed.",
-        metric: webhookDelivery.deadLetters.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      },
-      'Failure queues',
-    );
-    alarms.add(
-      'WebhookDispatchFailed',
-      {
-        alarmDescription:
-          'Webhook dispatch batches failed after their retries (messages in the dispatch failure queue): events were not enqueued for delivery. See the webhook-dispatch function logs; the messages name the stream records.',
-        metric: webhookDelivery.dispatchFailures.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      },
-      'Failure queues',
-    );
-    alarms.add(
-      'SettingsAuditRunsFailed',
-      {
-        alarmDescription:
-          'Runs of the settings-audit function failed after their retries (messages in its failure queue): a change of the settings parameter may be missing from the audit trail. See the function logs; the next change records every version of the last 12 hours.',
-        metric: settingsAudit.failures.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      },
-      'Failure queues',
-    );
     const dashboard = alarms.dashboard();
 
     // Daily (and in prod monthly) recovery points of every table, in a vault of their own.
