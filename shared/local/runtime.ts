@@ -191,7 +191,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       { table: auditTable, handler: integrator.handler, functionName: 'stempel-integrator-audit' },
       // Sealed audit events to the export bucket.
       { table: auditTable, handler: auditExport.handler, functionName: 'stempel-audit-export' },
-      { table: filesTable, handler: verifier.handler, functionName: 'stempel-verifier' },
+      { table: filesTable, handler: verifier.handler, functionName: 'stempel-verifier', batchSize: 1 },
       // Webhook events: notarizations created and sealed, and failed logins that locked a name.
       {
         table: notarizationsTable,
@@ -200,12 +200,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       { table: auditTable, handler: webhookDispatch.handler, functionName: 'stempel-webhook-dispatch-audit' },
     ];
-    for (const { table, handler, functionName } of triggers) {
+    for (const mapping of triggers) {
+      const { table, handler, functionName } = mapping;
       const trigger = await startStreamTrigger({
         endpoint: dynamo.endpoint,
         tableName: localName(table),
         handler,
         ...(functionName ? { functionName } : {}),
+        ...('batchSize' in mapping ? { batchSize: mapping.batchSize } : {}),
       });
       stops.push(trigger.stop);
     }

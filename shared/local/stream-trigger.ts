@@ -10,6 +10,9 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { type LambdaHandler, lambdaContext } from './lambda-context';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from './local-clients';
 
+/** How often a failing batch is delivered before it is given up (Lambda's retries, then its failure queue). */
+const FAILED_BATCH_ATTEMPTS = 10;
+
 export interface StreamTriggerOptions {
   readonly endpoint: string;
   readonly tableName: string;
@@ -20,13 +23,16 @@ export interface StreamTriggerOptions {
   readonly sweepMs?: number;
   /** The Lambda function this plays, for its context and logs. */
   readonly functionName?: string;
+  /** The most records one invocation gets (the event source mapping's batch size in AWS). */
+  readonly batchSize?: number;
 }
 
 /**
  * Plays Lambda's DynamoDB stream event source mapping locally: polls the
  * table's stream on DynamoDB Local and invokes the handler with new records,
  * one invocation at a time (as reserved concurrency 1 does in AWS), plus a
- * periodic invocation without records.
+ * periodic invocation without records. A batch whose invocation fails is
+ * delivered again, as Lambda does, before the shard moves on.
  */
 export async function startStreamTrigger(options: StreamTriggerOptions) {
   const {
@@ -36,6 +42,7 @@ export async function startStreamTrigger(options: StreamTriggerOptions) {
     pollMs = 100,
     sweepMs = 5000,
     functionName = 'stempel-integrator',
+    batchSize = 100,
   } = options;
   const { Table } = await localDynamoClient(endpoint).send(
     new DescribeTableCommand({ TableName: tableName }),
@@ -96,10 +103,19 @@ export async function startStreamTrigger(options: StreamTriggerOptions) {
         awsRegion: LOCAL_REGION,
       })),
     } as unknown as DynamoDBStreamEvent;
-    try {
-      await handler(event, lambdaContext(functionName, 60_000));
-    } catch (err) {
-      console.error(`${functionName} failed on a stream batch`, err);
+    // As Lambda does: a failed batch is delivered again (the shard waits), a few times with backoff;
+    // what still fails goes where the failure queue would take it in AWS (here: the log).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(event, lambdaContext(functionName, 60_000));
+        return;
+      } catch (err) {
+        if (records.length === 0 || attempt >= FAILED_BATCH_ATTEMPTS) {
+          console.error(`${functionName} failed on a stream batch`, err);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
     }
   };
 
@@ -127,7 +143,10 @@ export async function startStreamTrigger(options: StreamTriggerOptions) {
       if (stopped) break;
       if (records.length > 0 || Date.now() - lastSweep > sweepMs) {
         lastSweep = Date.now();
-        await invoke(records);
+        // In batches of at most batchSize records, as the event source mapping hands them over.
+        if (records.length === 0) await invoke([]);
+        for (let i = 0; i < records.length && !stopped; i += batchSize)
+          await invoke(records.slice(i, i + batchSize));
       } else {
         await new Promise((r) => setTimeout(r, pollMs));
       }
