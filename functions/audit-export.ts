@@ -57,12 +57,15 @@ export const handler = middy<DynamoDBStreamEvent, void>()
   .use(traceHandler())
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    // The key figures first: each event counts once (marked in the same write), however often it comes.
-    const counted = await kpiCounter().count(recordedEvents(event.Records));
-    metrics.addMetric('KpiEventsCounted', MetricUnit.Count, counted);
+    // Both at once, each idempotent: a batch that fails in either is delivered again whole, and each
+    // event counts once (marked in the same write) and is exported under keys of its own.
     const sealed = sealedAuditEvents(event.Records);
-    if (sealed.length === 0) return;
-    const result = await (await auditExporter()).export(sealed);
+    const [counted, result] = await Promise.all([
+      kpiCounter().count(recordedEvents(event.Records)),
+      sealed.length > 0 ? auditExporter().export(sealed) : undefined,
+    ]);
+    metrics.addMetric('KpiEventsCounted', MetricUnit.Count, counted);
+    if (!result) return;
     metrics.addMetric('AuditEventsExported', MetricUnit.Count, result.events);
     logger.info('audit events exported', { ...result });
   });

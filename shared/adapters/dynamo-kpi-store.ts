@@ -12,6 +12,8 @@ const ACTIVE_MARK_SECONDS = 400 * 86_400;
 const GRANULARITIES: readonly Granularity[] = ['day', 'week', 'month'];
 const FIGURES = [...KPI_COUNTS, 'users', 'usersWith2fa'] as const;
 
+/** How many active-user marks a process remembers writing. */
+const MARKS_REMEMBERED = 10_000;
 /** DynamoDB's limit on the items of one transaction. */
 const TRANSACTION_ITEMS = 100;
 
@@ -24,10 +26,18 @@ const alreadyCounted = (err: unknown) =>
 
 /** Key figures in the Kpis table (see kpisTable). */
 export class DynamoKpiStore implements KpiStore {
+  /** Active-user marks this process has written (most recent last), so that each is written about once. */
+  private readonly marked = new Set<string>();
+
   constructor(
     private readonly db = dynamoDocumentClient(),
     private readonly tableName = resourceName(kpisTable),
   ) {}
+
+  private remember(id: string) {
+    this.marked.add(id);
+    if (this.marked.size > MARKS_REMEMBERED) this.marked.delete(this.marked.values().next().value as string);
+  }
 
   async apply(effects: readonly { readonly effect: KpiEffect; readonly at: string }[]): Promise<void> {
     const nowS = Math.floor(Date.now() / 1000);
@@ -41,7 +51,10 @@ export class DynamoKpiStore implements KpiStore {
         active.set(`${key.pk} ${key.sk}`, { ...key, expiresAt: nowS + ACTIVE_MARK_SECONDS });
       }
     }
-    await this.putAll([...active.values()]);
+    // A mark this process wrote already needs no second write (another process writes it again: harmless).
+    const fresh = [...active.entries()].filter(([id]) => !this.marked.has(id));
+    await this.putAll(fresh.map(([, item]) => item));
+    for (const [id] of fresh) this.remember(id);
     // The rest: each group's marks and its summed counters in one transaction. A mark that exists
     // already (a redelivery) cancels it, and the group is then counted event by event.
     const counted = effects.filter(({ effect }) => hasFigures(effect));
