@@ -1,0 +1,40 @@
+import { ErrorBoundary, LocationProvider, lazy, Route, Router } from 'preact-iso';
+import { currentUser, session } from './auth/session';
+import { t } from './i18n';
+import { Layout } from './layout/Layout';
+import { mayOpen, PAGES } from './pages';
+import { Home } from './pages/Home';
+import { Login } from './pages/Login';
+import { NotFound } from './pages/NotFound';
+
+const ForcedPasswordChange = lazy(() => import('./pages/PasswordChange').then((m) => m.ForcedPasswordChange));
+
+function Pages() {
+  const current = session.value;
+  if (current.status === 'starting') return <p role="status">{t('app.loading')}</p>;
+  if (current.status === 'signed-out') return <Login />;
+  // The API refuses everything else until the temporary password is replaced.
+  if (current.user.mustChangePassword) return <ForcedPasswordChange />;
+  const roles = currentUser.value?.roles ?? [];
+  return (
+    <Router>
+      <Route path="/" component={Home} />
+      {PAGES.filter((page) => mayOpen(page, roles)).map((page) => (
+        <Route key={page.path} path={page.path} component={page.component} />
+      ))}
+      <Route default component={NotFound} />
+    </Router>
+  );
+}
+
+export function App() {
+  return (
+    <LocationProvider>
+      <Layout>
+        <ErrorBoundary>
+          <Pages />
+        </ErrorBoundary>
+      </Layout>
+    </LocationProvider>
+  );
+}
