@@ -13,6 +13,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
+import { CORS_ALLOWED_HEADERS } from '../http/cors';
 import {
   type GatewayProblem,
   gatewayProblem,
@@ -282,7 +283,7 @@ export function createGateway(functions: GatewayFunctions, options: GatewayOptio
         headers: {
           'Access-Control-Allow-Origin': origin,
           'Access-Control-Allow-Methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
-          'Access-Control-Allow-Headers': 'Authorization,Content-Type',
+          'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS,
           'Access-Control-Max-Age': '600',
           Vary: 'Origin',
         },
