@@ -22,6 +22,7 @@ import {
 } from '../http/gateway-responses';
 import { makeProblem, PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { type FunctionGroup, type RouteDefinition, routeList } from '../http/routes';
+import { type ConsoleSite, serveConsole } from './console-site';
 import type { LambdaHandler } from './lambda-context';
 import { lambdaContext } from './lambda-context';
 import { createRateLimiter } from './rate-limit';
@@ -34,6 +35,8 @@ export interface GatewayFunctions {
 export interface GatewayOptions {
   readonly corsOrigins: readonly string[];
   readonly authRatePerMinute: number;
+  /** The web console, served outside /v1/ as CloudFront serves it in AWS. */
+  readonly console?: ConsoleSite;
 }
 
 /** API Gateway's own payload limit. */
@@ -290,6 +293,8 @@ export function createGateway(functions: GatewayFunctions, options: GatewayOptio
         body: '',
       };
     }
+    if (options.console && (method === 'GET' || method === 'HEAD') && !url.pathname.startsWith('/v1/'))
+      return serveConsole(options.console, url.pathname);
     const match = matchRoute(method, url.pathname);
     if (!match) return gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId);
     if (match.route.path.startsWith('/v1/auth/')) {

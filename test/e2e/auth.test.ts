@@ -311,7 +311,7 @@ describe('refresh token in a cookie (browsers)', () => {
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('invalid_refresh_token');
     expect(replay.headers.getSetCookie()[0]).toMatch(
-      /^stempel_refresh=; .*Max-Age=0/,
+      /^stempel_refresh=; Max-Age=0; Path=\/v1\/auth\/refresh;/,
     );
     const revoked = await call('POST', '/v1/auth/refresh', { body: {}, headers: { cookie: next, ...csrf } });
     expect(revoked.status).toBe(401);
