@@ -13,6 +13,7 @@ async function main() {
     bootstrapAdminUsername: process.env.STEMPEL_BOOTSTRAP_ADMIN_USERNAME || 'admin',
     bootstrapAdminPassword: process.env.STEMPEL_BOOTSTRAP_ADMIN_PASSWORD || undefined,
     authRatePerMinute: Number(process.env.STEMPEL_AUTH_RATE_PER_MINUTE || 60),
+    consoleDirectory: 'web/dist',
   });
   if (runtime.bootstrap.created) {
     const { username, password, generated } = runtime.bootstrap;
@@ -23,7 +24,9 @@ async function main() {
         : `Created the bootstrap admin "${username}" with the password from STEMPEL_BOOTSTRAP_ADMIN_PASSWORD; it must be changed at first login.`,
     );
   }
-  console.log(`Stempel API listening on ${runtime.url} (data in ${dataDir}). Ctrl-C stops it.`);
+  console.log(
+    `Stempel API on ${runtime.url}/v1/ and the console on ${runtime.url}/ (data in ${dataDir}). Ctrl-C stops it.`,
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

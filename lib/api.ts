@@ -17,6 +17,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
+import { CORS_ALLOWED_HEADERS } from '../shared/http/cors';
 import { gatewayProblemBody, gatewayProblems } from '../shared/http/gateway-responses';
 import { PROBLEM_CONTENT_TYPE } from '../shared/http/problem';
 import { FUNCTION_GROUPS, type FunctionGroup, type RouteDefinition, routeList } from '../shared/http/routes';
@@ -167,7 +168,7 @@ export class StempelApi extends Construct {
             defaultCorsPreflightOptions: {
               allowOrigins: [...config.corsOrigins],
               allowMethods: [...new Set(this.routes.map(([, r]) => r.method))],
-              allowHeaders: ['Authorization', 'Content-Type'],
+              allowHeaders: CORS_ALLOWED_HEADERS.split(','),
               maxAge: Duration.hours(1),
             },
           }

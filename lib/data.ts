@@ -30,7 +30,14 @@ import {
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { Settings } from '../shared/core/settings';
-import { type BucketDefinition, buckets, type TableDefinition, tables } from '../shared/tables';
+import {
+  type BucketDefinition,
+  buckets,
+  DOCUMENT_CORS_HEADERS,
+  DOCUMENT_CORS_MAX_AGE_SECONDS,
+  type TableDefinition,
+  tables,
+} from '../shared/tables';
 
 export interface StempelDataProps {
   readonly stage: string;
@@ -85,23 +92,6 @@ const stringKey = (name: string) => ({ name, type: AttributeType.STRING });
  * the document is notarized (`notarized`); see shared/adapters/s3-file-store.ts.
  */
 const UPLOAD_STATE_TAG = { key: 'stempel-state', uploaded: 'uploaded' } as const;
-
-/**
- * The request headers a browser sends to the presigned S3 URLs: the SSE-C
- * triple with every request, and for a single-part upload also its content
- * type, SHA-256 checksum and state tag (all signed into the URL).
- */
-export const DOCUMENT_CORS_HEADERS: readonly string[] = [
-  'content-type',
-  'x-amz-checksum-sha256',
-  'x-amz-tagging',
-  'x-amz-server-side-encryption-customer-algorithm',
-  'x-amz-server-side-encryption-customer-key',
-  'x-amz-server-side-encryption-customer-key-md5',
-];
-
-/** How long a browser may cache the bucket's answer to a preflight request. */
-export const DOCUMENT_CORS_MAX_AGE_SECONDS = 3600;
 
 const DAY_SECONDS = 86_400;
 

@@ -187,6 +187,23 @@ export const auditExportBucket = {
   envVar: 'AUDIT_EXPORT_BUCKET',
 } as const satisfies BucketDefinition;
 
+/**
+ * The request headers a browser sends to the presigned S3 URLs: the SSE-C
+ * triple with every request, and for a single-part upload also its content
+ * type, SHA-256 checksum and state tag (all signed into the URL).
+ */
+export const DOCUMENT_CORS_HEADERS: readonly string[] = [
+  'content-type',
+  'x-amz-checksum-sha256',
+  'x-amz-tagging',
+  'x-amz-server-side-encryption-customer-algorithm',
+  'x-amz-server-side-encryption-customer-key',
+  'x-amz-server-side-encryption-customer-key-md5',
+];
+
+/** How long a browser may cache the bucket's answer to a preflight request. */
+export const DOCUMENT_CORS_MAX_AGE_SECONDS = 3600;
+
 export const buckets: readonly BucketDefinition[] = [documentsBucket, auditExportBucket];
 
 /** Reads a resource's name from the environment, failing loudly when the deployment forgot it. */

@@ -8,3 +8,6 @@ export const corsOrigins = (env: NodeJS.ProcessEnv = process.env): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** Request headers a browser may send cross-origin: the token, JSON, and the refresh cookie's CSRF header. */
+export const CORS_ALLOWED_HEADERS = 'Authorization,Content-Type,X-Stempel-Refresh';

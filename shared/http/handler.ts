@@ -9,7 +9,7 @@ import type * as z from 'zod/mini';
 import { type AuditEvent, type AuditInput, type AuditOverrides, newAuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import { hasAnyRole, type Principal } from '../core/roles';
-import { corsOrigins } from './cors';
+import { CORS_ALLOWED_HEADERS, corsOrigins } from './cors';
 import { logger, metrics, traceHandler } from './observability';
 import { parseRequest } from './parse-request';
 import { fromAuthorizerContext } from './principal';
@@ -45,6 +45,8 @@ export interface RequestFor<R> {
   readonly requestId: string;
   /** The client's address as the gateway saw it (API Gateway's sourceIp; never a client-set header). */
   readonly sourceIp: string;
+  /** Request headers, names in lower case (repeated headers joined with a comma). */
+  readonly headers: Readonly<Record<string, string>>;
   /**
    * The audit event of this call, had it succeeded with `details`, for an
    * operation that writes it in the same transaction as its own change (and
@@ -115,6 +117,28 @@ const toProblemResult = (err: unknown, requestId: string): APIGatewayProxyResult
     PROBLEM_CONTENT_TYPE,
   );
 };
+
+/**
+ * A failure whose problem answer carries headers too (the refresh route
+ * clears a refused cookie). Thrown by an operation around the real error.
+ */
+export class FailureWithHeaders extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {
+    super('failure with headers', { cause });
+  }
+}
+
+function lowerCaseHeaders(event: APIGatewayProxyEvent): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {}))
+    if (values?.length) out[name.toLowerCase()] = values.join(',');
+  for (const [name, value] of Object.entries(event.headers ?? {}))
+    if (value !== undefined && out[name.toLowerCase()] === undefined) out[name.toLowerCase()] = value;
+  return out;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -210,11 +234,14 @@ export function httpHandler<G extends FunctionGroup>(
         route.audit
           ? newAuditEvent(auditInput(event, route.audit, principal, undefined, more, requestId), new Date())
           : undefined;
-      const out = await implementation({ ...input, principal, requestId, sourceIp, auditEvent });
+      const headers = lowerCaseHeaders(event);
+      const out = await implementation({ ...input, principal, requestId, sourceIp, headers, auditEvent });
       details = out.audit;
       result = json(out.status, out.body, out.contentType, { ...out.headers });
-    } catch (err) {
+    } catch (thrown) {
+      const err = thrown instanceof FailureWithHeaders ? thrown.cause : thrown;
       result = toProblemResult(err, requestId);
+      if (thrown instanceof FailureWithHeaders) result.headers = { ...result.headers, ...thrown.headers };
       const { auditSubject, auditReason, auditChanges } = err instanceof StempelError ? err.extra : {};
       details = {
         ...(auditSubject ? { target: `user:${auditSubject}` } : {}),
@@ -248,6 +275,6 @@ export function httpHandler<G extends FunctionGroup>(
     .use(httpSecurityHeaders());
   const origins = corsOrigins();
   if (origins.length > 0)
-    handler.use(httpCors({ origins, headers: 'Authorization,Content-Type', exposeHeaders: 'Retry-After' }));
+    handler.use(httpCors({ origins, headers: CORS_ALLOWED_HEADERS, exposeHeaders: 'Retry-After' }));
   return handler.handler(dispatch);
 }

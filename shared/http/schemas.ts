@@ -67,17 +67,33 @@ export const loginRequest = z.strictObject({
   username: text(1, 64),
   password: secret(1024),
   otp: z.optional(otpCode),
+  refreshTokenDelivery: z.optional(
+    meta(z.enum(['body', 'cookie']), {
+      description:
+        '`cookie` (browsers): the refresh token comes as an HttpOnly, Secure, SameSite=Strict cookie scoped to /v1/auth/refresh, not in the body',
+    }),
+  ),
 });
 
 export const loginResponse = z.object({
   accessToken: z.string(),
-  refreshToken: meta(z.string(), { description: 'single use: each refresh returns a new one' }),
+  refreshToken: z.optional(
+    meta(z.string(), {
+      description: 'single use: each refresh returns a new one; absent when it is delivered as a cookie',
+    }),
+  ),
   tokenType: z.literal('Bearer'),
   expiresIn: meta(integer(), { description: 'seconds until the access token expires' }),
   mustChangePassword: z.boolean(),
 });
 
-export const refreshRequest = z.strictObject({ refreshToken: text(1, 256) });
+export const refreshRequest = z.strictObject({
+  refreshToken: z.optional(
+    meta(text(1, 256), {
+      description: 'omit it to refresh from the cookie, with the header `X-Stempel-Refresh: cookie`',
+    }),
+  ),
+});
 
 export const otpSetupResponse = z.object({
   secret: meta(z.string(), { description: 'base32 TOTP secret, shown once' }),

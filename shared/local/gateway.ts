@@ -13,6 +13,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
+import { CORS_ALLOWED_HEADERS } from '../http/cors';
 import {
   type GatewayProblem,
   gatewayProblem,
@@ -21,6 +22,7 @@ import {
 } from '../http/gateway-responses';
 import { makeProblem, PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { type FunctionGroup, type RouteDefinition, routeList } from '../http/routes';
+import { type ConsoleSite, serveConsole } from './console-site';
 import type { LambdaHandler } from './lambda-context';
 import { lambdaContext } from './lambda-context';
 import { createRateLimiter } from './rate-limit';
@@ -33,6 +35,8 @@ export interface GatewayFunctions {
 export interface GatewayOptions {
   readonly corsOrigins: readonly string[];
   readonly authRatePerMinute: number;
+  /** The web console, served outside /v1/ as CloudFront serves it in AWS. */
+  readonly console?: ConsoleSite;
 }
 
 /** API Gateway's own payload limit. */
@@ -282,13 +286,15 @@ export function createGateway(functions: GatewayFunctions, options: GatewayOptio
         headers: {
           'Access-Control-Allow-Origin': origin,
           'Access-Control-Allow-Methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
-          'Access-Control-Allow-Headers': 'Authorization,Content-Type',
+          'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS,
           'Access-Control-Max-Age': '600',
           Vary: 'Origin',
         },
         body: '',
       };
     }
+    if (options.console && (method === 'GET' || method === 'HEAD') && !url.pathname.startsWith('/v1/'))
+      return serveConsole(options.console, url.pathname);
     const match = matchRoute(method, url.pathname);
     if (!match) return gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId);
     if (match.route.path.startsWith('/v1/auth/')) {

@@ -5,8 +5,14 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { BucketDefinition, TableDefinition } from '../tables';
+import { CreateBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  type BucketDefinition,
+  DOCUMENT_CORS_HEADERS,
+  DOCUMENT_CORS_MAX_AGE_SECONDS,
+  documentsBucket,
+  type TableDefinition,
+} from '../tables';
 
 /** The physical name of a table or bucket in the local runtime. */
 export const localName = (def: { id: string }) => `stempel-local-${def.id.toLowerCase()}`;
@@ -72,4 +78,24 @@ export async function createBucket(client: S3Client, def: BucketDefinition): Pro
     if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;
     throw err;
   }
+}
+
+/** Lets the console at `origin` upload to and download from the documents bucket (the stack's CORS rule). */
+export async function allowDocumentsFrom(client: S3Client, origin: string): Promise<void> {
+  await client.send(
+    new PutBucketCorsCommand({
+      Bucket: localName(documentsBucket),
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedOrigins: [origin],
+            AllowedMethods: ['PUT', 'GET', 'HEAD'],
+            AllowedHeaders: [...DOCUMENT_CORS_HEADERS],
+            ExposeHeaders: ['ETag'],
+            MaxAgeSeconds: DOCUMENT_CORS_MAX_AGE_SECONDS,
+          },
+        ],
+      },
+    }),
+  );
 }

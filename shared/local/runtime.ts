@@ -6,11 +6,12 @@ import type { BootstrapResult } from '../core/bootstrap-admin';
 import type { DeliveryJob } from '../ports/webhooks';
 import { ENV } from '../runtime/environment';
 import { auditTable, buckets, filesTable, notarizationsTable, tables } from '../tables';
+import { localConsoleHeaders } from './console-headers';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { freePort } from './free-port';
 import { createGatewayServer } from './gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, localS3Client } from './local-clients';
-import { createBucket, createTable, localName } from './provision';
+import { allowDocumentsFrom, createBucket, createTable, localName } from './provision';
 import { type S3Emulator, startS3Emulator } from './s3-emulator';
 import { startSchedule } from './schedule';
 import { startStreamTrigger } from './stream-trigger';
@@ -31,6 +32,8 @@ export interface LocalRuntimeOptions {
   readonly anchorEveryMs?: number;
   /** Caps the webhook retry backoff (tests: milliseconds instead of the production schedule). */
   readonly webhookMaxRetryDelayMs?: number;
+  /** The built web console (web/dist) to serve outside /v1/; none: the API only. */
+  readonly consoleDirectory?: string;
 }
 
 export interface LocalRuntime {
@@ -214,6 +217,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The anchor function's EventBridge schedule; it does nothing unless external TSAs are configured.
     const anchoring = startSchedule('stempel-anchor', anchor.handler, options.anchorEveryMs ?? 60_000);
     stops.push(anchoring.stop);
+    // The console's origin is known only once the server listens (port 0 in tests): its config is read per request.
+    let origin = '';
+    const site = options.consoleDirectory
+      ? {
+          directory: resolve(options.consoleDirectory),
+          headers: localConsoleHeaders([s3.endpoint]),
+          config: async () => {
+            const { transparency } = await import('../runtime/log');
+            const { verifierKey } = await (await transparency()).key();
+            return { apiBase: '', liveUrl: null, verifierKey, stage: 'local' };
+          },
+        }
+      : undefined;
     const server: Server = createGatewayServer(
       {
         authorizer: authorizer.handler,
@@ -230,7 +246,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           public: publicRoutes.handler,
         },
       },
-      { corsOrigins: corsOrigins(), authRatePerMinute: options.authRatePerMinute ?? 60 },
+      {
+        corsOrigins: corsOrigins(),
+        authRatePerMinute: options.authRatePerMinute ?? 60,
+        ...(site ? { console: site } : {}),
+      },
     );
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
@@ -244,8 +264,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }),
     );
     const { port } = server.address() as AddressInfo;
+    origin = `http://${options.host ?? '127.0.0.1'}:${port}`;
+    // The console uploads and downloads documents straight to and from S3, as in AWS.
+    if (site) await allowDocumentsFrom(s3Client, origin);
     return {
-      url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+      url: origin,
       dynamoEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
       bootstrap,

@@ -264,3 +264,79 @@ describe('user administration', () => {
     expect((await call('GET', '/v1/me', { token: admin })).body.roles).toEqual(['admin']);
   });
 });
+
+describe('refresh token in a cookie (browsers)', () => {
+  const refreshCookie = (res: { headers: Headers }) =>
+    res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('stempel_refresh='))
+      ?.split(';')[0];
+
+  it('sets an HttpOnly, Secure, SameSite=Strict cookie scoped to the refresh route, not the body', async () => {
+    const user = await createUser(['verifier']);
+    const res = await call('POST', '/v1/auth/login', {
+      body: { username: user.username, password: user.password, refreshTokenDelivery: 'cookie' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.refreshToken).toBeUndefined();
+    expect(res.body.accessToken).toEqual(expect.any(String));
+    const [setCookie] = res.headers.getSetCookie();
+    expect(setCookie).toMatch(/^stempel_refresh=[0-9a-f-]{36}\.[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}; /);
+    const attributes = (setCookie ?? '').split('; ').slice(1).sort();
+    expect(attributes).toEqual(['HttpOnly', 'Path=/v1/auth/refresh', 'SameSite=Strict', 'Secure']);
+  });
+
+  it('rotates through the cookie only with the CSRF header, and a spent cookie is refused and cleared', async () => {
+    const user = await createUser(['verifier']);
+    const first = await call('POST', '/v1/auth/login', {
+      body: { username: user.username, password: user.password, refreshTokenDelivery: 'cookie' },
+    });
+    const cookie = refreshCookie(first) as string;
+
+    const withoutHeader = await call('POST', '/v1/auth/refresh', { body: {}, headers: { cookie } });
+    expect(withoutHeader.status).toBe(400);
+    expect(withoutHeader.body.code).toBe('refresh_token_required');
+
+    const csrf = { 'x-stempel-refresh': 'cookie' };
+    const second = await call('POST', '/v1/auth/refresh', { body: {}, headers: { cookie, ...csrf } });
+    expect(second.status).toBe(200);
+    expect(second.body.refreshToken).toBeUndefined();
+    const next = refreshCookie(second) as string;
+    expect(next).toMatch(/^stempel_refresh=/);
+    expect(next).not.toBe(cookie);
+    expect((await call('GET', '/v1/me', { token: second.body.accessToken })).status).toBe(200);
+
+    // The spent cookie again: refused (and, as a reuse, the family is revoked), and the browser told to drop it.
+    const replay = await call('POST', '/v1/auth/refresh', { body: {}, headers: { cookie, ...csrf } });
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('invalid_refresh_token');
+    expect(replay.headers.getSetCookie()[0]).toMatch(
+      /^stempel_refresh=; Max-Age=0; Path=\/v1\/auth\/refresh;/,
+    );
+    const revoked = await call('POST', '/v1/auth/refresh', { body: {}, headers: { cookie: next, ...csrf } });
+    expect(revoked.status).toBe(401);
+
+    const none = await call('POST', '/v1/auth/refresh', { body: {}, headers: csrf });
+    expect(none.status).toBe(401);
+  });
+
+  it('logout clears the cookie and ends the session; bearer clients keep the token in the body', async () => {
+    const user = await createUser(['verifier']);
+    const browser = await call('POST', '/v1/auth/login', {
+      body: { username: user.username, password: user.password, refreshTokenDelivery: 'cookie' },
+    });
+    const cookie = refreshCookie(browser) as string;
+    const out = await call('POST', '/v1/auth/logout', { token: browser.body.accessToken });
+    expect(out.status).toBe(204);
+    expect(out.headers.getSetCookie()[0]).toMatch(/^stempel_refresh=; .*Max-Age=0/);
+    const after = await call('POST', '/v1/auth/refresh', {
+      body: {},
+      headers: { cookie, 'x-stempel-refresh': 'cookie' },
+    });
+    expect(after.status).toBe(401);
+
+    const bearer = await loginRaw(user.username, user.password);
+    expect(bearer.body.refreshToken).toEqual(expect.any(String));
+    expect(bearer.headers.getSetCookie()).toEqual([]);
+  });
+});

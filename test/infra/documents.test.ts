@@ -2,17 +2,19 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  DOCUMENT_CORS_HEADERS,
-  DOCUMENT_CORS_MAX_AGE_SECONDS,
-  StempelData,
-  unnotarizedUploadLifetime,
-} from '../../lib/data';
+import { StempelData, unnotarizedUploadLifetime } from '../../lib/data';
 import { stageConfig } from '../../lib/stage-config';
 import { settingsSchema } from '../../shared/core/settings';
 import { FUNCTION_GROUPS } from '../../shared/http/routes';
 import { ENV } from '../../shared/runtime/environment';
-import { auditTable, documentsBucket, filesTable, notarizationsTable } from '../../shared/tables';
+import {
+  auditTable,
+  DOCUMENT_CORS_HEADERS,
+  DOCUMENT_CORS_MAX_AGE_SECONDS,
+  documentsBucket,
+  filesTable,
+  notarizationsTable,
+} from '../../shared/tables';
 import { BACKGROUND_FUNCTIONS, functionId, type Resource, resourcesOf, roleId, synthStempel } from './synth';
 
 /*
