@@ -64,6 +64,8 @@ async function startRuntime(): Promise<SharedRuntime> {
     authRatePerMinute: 100_000,
     // Webhook retries after milliseconds, not the production backoff.
     webhookMaxRetryDelayMs: 200,
+    // The web console as npm start serves it (test/e2e/console.test.ts builds web/dist).
+    consoleDirectory: 'web/dist',
   });
   const teardown = async () => {
     await runtime.close();

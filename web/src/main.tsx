@@ -3,12 +3,14 @@ import { App } from './app';
 import { restoreSession } from './auth/session';
 import { loadConfig } from './config';
 import { t } from './i18n';
+import { startLive } from './live/connection';
 
 const root = document.getElementById('app') as HTMLElement;
 
 try {
   await loadConfig();
   render(<App />, root);
+  startLive();
   await restoreSession();
 } catch (err) {
   // Without its config the console cannot talk to anything; say so instead of a blank page.

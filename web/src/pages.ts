@@ -15,6 +15,24 @@ export interface Page {
 // Each page is its own chunk, loaded when first opened.
 export const PAGES: readonly Page[] = [
   {
+    path: '/notarize',
+    label: 'nav.notarize',
+    roles: ['uploader'],
+    component: lazy(() => import('./pages/Notarize').then((m) => m.Notarize)),
+  },
+  {
+    path: '/verify',
+    label: 'nav.verify',
+    roles: 'signed-in',
+    component: lazy(() => import('./pages/Verify').then((m) => m.Verify)),
+  },
+  {
+    path: '/live',
+    label: 'nav.live',
+    roles: 'signed-in',
+    component: lazy(() => import('./pages/Live').then((m) => m.Live)),
+  },
+  {
     path: '/account',
     label: 'nav.account',
     roles: 'signed-in',
