@@ -1,6 +1,7 @@
 import type * as NodeCrypto from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
+import { Buffer as BrowserBuffer } from '../../web/src/crypto/buffer';
 import * as shim from '../../web/src/crypto/node-crypto-shim';
 
 // shared/core below runs on the shim, exactly as in the browser (Vite aliases node:crypto there).
@@ -23,6 +24,25 @@ const keyPair = () => {
   const x = publicKey.export({ format: 'jwk' }).x as string;
   return { privateKey, x, raw: new Uint8Array(Buffer.from(x, 'base64url')) };
 };
+
+describe('Buffer (browser) matches Node for the encodings shared/core uses', () => {
+  it('is the buffer package, not the one of Node', () => {
+    expect(BrowserBuffer).not.toBe(Buffer);
+  });
+
+  it.each([0, 1, 2, 3, 31, 32, 33, 64])('base64url, base64 and hex of %i bytes', (length) => {
+    const bytes = node.randomBytes(length);
+    // Bytes whose base64 has '+' and '/' as well.
+    const tricky = Buffer.concat([bytes, Buffer.from([0xfb, 0xff, 0xfe])]);
+    for (const b of [bytes, tricky]) {
+      for (const encoding of ['base64url', 'base64', 'hex'] as const) {
+        const text = Buffer.from(b).toString(encoding);
+        expect(BrowserBuffer.from(b).toString(encoding)).toBe(text);
+        expect(Buffer.from(BrowserBuffer.from(text, encoding)).equals(b)).toBe(true);
+      }
+    }
+  });
+});
 
 describe('createHash (browser) matches node:crypto', () => {
   const inputs: (string | Uint8Array)[][] = [

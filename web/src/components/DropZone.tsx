@@ -22,7 +22,6 @@ export function DropZone(props: {
   return (
     // A group around the label and input: dropping is the pointer shortcut for choosing.
     <fieldset
-      aria-labelledby={`${id}-label`}
       class={active ? 'drop-zone active' : 'drop-zone'}
       data-testid="drop-zone"
       onDragEnter={(event) => {
@@ -40,9 +39,7 @@ export function DropZone(props: {
         take(event.dataTransfer?.files);
       }}
     >
-      <label id={`${id}-label`} for={id}>
-        {props.label}
-      </label>
+      <label for={id}>{props.label}</label>
       <input
         id={id}
         type="file"

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Buffer } from 'buffer';
+import { Buffer } from './buffer';
 
 /**
  * The part of `node:crypto` that shared/core's receipt verification uses

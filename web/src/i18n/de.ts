@@ -105,6 +105,7 @@ export const de: Record<keyof typeof en, string> = {
   'verify.title': 'Dokument prüfen',
   'verify.intro':
     'Die Prüfung läuft in Ihrem Browser gegen den Prüfschlüssel, den Sie festgelegt haben. Dem Server wird nicht vertraut.',
+  'verify.files': 'Dokument und Quittung',
   'verify.document': 'Dokument',
   'verify.receipt': 'Quittung (JSON)',
   'verify.run': 'Prüfen',

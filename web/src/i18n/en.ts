@@ -99,6 +99,7 @@ export const en = {
   'verify.title': 'Verify a document',
   'verify.intro':
     'The check runs in your browser against the verifier key you pinned. The server is not trusted.',
+  'verify.files': 'Document and receipt',
   'verify.document': 'Document',
   'verify.receipt': 'Receipt (JSON)',
   'verify.run': 'Verify',

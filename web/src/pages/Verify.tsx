@@ -92,7 +92,7 @@ export function Verify() {
       <p>{t('verify.intro')}</p>
       <KeyPanel />
       <section class="card" aria-labelledby="verify-files">
-        <h2 id="verify-files">{t('verify.document')}</h2>
+        <h2 id="verify-files">{t('verify.files')}</h2>
         <DropZone
           label={t('verify.document')}
           onFiles={([f]) => {

@@ -1,5 +1,5 @@
-import { Buffer } from 'buffer';
+import { Buffer } from '../crypto/buffer';
 
-// shared/core uses the global Buffer (Node); the browser gets the `buffer` package's.
-// Imported first by the modules that run shared/core code.
+// shared/core uses the global Buffer (Node's); the browser gets the `buffer` package's.
+// Imported first by the module that runs shared/core code (check.ts).
 globalThis.Buffer ??= Buffer as unknown as typeof globalThis.Buffer;
