@@ -8,7 +8,7 @@ import { Buffer } from 'buffer/';
  * test/unit/node-crypto-shim.test.ts compares it with Node's Buffer.
  */
 const from = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
-const toString = Buffer.prototype.toString;
+const encode = Buffer.prototype.toString;
 
 const toBase64 = (text: string) => text.replace(/-/g, '+').replace(/_/g, '/');
 const toBase64Url = (text: string) => text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -20,8 +20,8 @@ Buffer.from = ((...args: unknown[]) => {
 }) as typeof Buffer.from;
 
 Buffer.prototype.toString = function (this: Buffer, encoding?: string, start?: number, end?: number) {
-  if (encoding === 'base64url') return toBase64Url(toString.call(this, 'base64', start, end));
-  return toString.call(this, encoding, start, end);
+  if (encoding === 'base64url') return toBase64Url(encode.call(this, 'base64', start, end));
+  return encode.call(this, encoding, start, end);
 };
 
 export { Buffer };
