@@ -161,6 +161,22 @@ describe('web console in Chromium', () => {
     expect(JSON.parse(receipt).entry).toContain(sha256(documentBytes));
   });
 
+  it('stores a dropped file through the presigned upload, checked and sealed', async () => {
+    const stored = randomBytes(64 * 1024);
+    const storedName = `${uniqueName('stored')}.bin`;
+    await page.getByLabel('Also store the files (encrypted)').check();
+    await dropFiles(page, [{ name: storedName, type: 'application/octet-stream', bytes: stored }]);
+    const row = page.locator('tr', { hasText: sha256(stored) });
+    await row.waitFor({ timeout: SEAL_TIMEOUT_MS });
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: SEAL_TIMEOUT_MS }).toBe('sealed');
+    expect(await row.textContent()).toContain(storedName);
+    // The service holds the file, whose bytes it checked against the hash before notarizing.
+    const id = (await row.getAttribute('data-id')) as string;
+    const notarization = await call('GET', `/v1/notarizations/${id}`, { token: await adminToken() });
+    expect(notarization.body.file).toMatchObject({ size: stored.length });
+    await page.getByLabel('Also store the files (encrypted)').uncheck();
+  });
+
   it('verifies the document against the pinned key, and names the part a tampered one fails', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Verify' }).click();
     await page.getByRole('button', { name: 'Pin the announced key' }).click();
@@ -190,6 +206,10 @@ describe('web console in Chromium', () => {
     const good = await verify(documentBytes, receipt);
     expect(good).toMatchObject({ verdict: 'ok' });
     await shot(page, 'verify');
+
+    // As a verifier: the receipt comes from the service, and is checked here all the same.
+    await page.getByRole('button', { name: 'Look up by hash' }).click();
+    await page.locator('[data-verdict="ok"]').waitFor();
 
     const tampered = Buffer.from(documentBytes);
     tampered[0] = (tampered[0] as number) ^ 1;
