@@ -7,7 +7,7 @@ import { type BrowserContext, chromium } from 'playwright-core';
 /** Debian's Chromium (apt-get install chromium); playwright-core downloads no browser of its own. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
