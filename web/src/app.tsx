@@ -17,7 +17,8 @@ function Pages() {
   if (current.user.mustChangePassword) return <ForcedPasswordChange />;
   const roles = currentUser.value?.roles ?? [];
   return (
-    <Router>
+    // Moves focus to the new page's content, as a page load would (screen readers announce it).
+    <Router onRouteChange={() => document.getElementById('main')?.focus()}>
       <Route path="/" component={Home} />
       {PAGES.filter((page) => mayOpen(page, roles)).map((page) => (
         <Route key={page.path} path={page.path} component={page.component} />

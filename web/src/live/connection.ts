@@ -29,6 +29,22 @@ type SubscribedListener = () => void;
 const sealedListeners = new Set<SealedListener>();
 const subscribedListeners = new Set<SubscribedListener>();
 
+/**
+ * The log's current checkpoint over HTTP (public), for a page opened before
+ * the first push: `<origin>\n<size>\n<base64 root>\n` and the signature lines.
+ */
+export async function loadCheckpoint(): Promise<void> {
+  if (liveCheckpoint.peek()) return;
+  const res = await fetch(`${config().apiBase}/v1/log/checkpoint`, { headers: { accept: 'text/plain' } });
+  if (!res.ok) return;
+  const note = await res.text();
+  const [, size, rootHash] = note.split('\n');
+  const treeSize = Number(size);
+  // A push may have arrived meanwhile; it is newer.
+  if (!liveCheckpoint.peek() && Number.isInteger(treeSize) && rootHash)
+    liveCheckpoint.value = { treeSize, rootHash, checkpoint: note };
+}
+
 /** Entries as they are sealed (and, after a reconnect, those sealed meanwhile). */
 export function onSealed(listener: SealedListener): () => void {
   sealedListeners.add(listener);

@@ -1,5 +1,6 @@
+import { useEffect } from 'preact/hooks';
 import { formatDateTime, formatNumber, type MessageKey, t } from '../i18n';
-import { type LiveStatus, liveCheckpoint, liveStatus, recentSeals } from '../live/connection';
+import { type LiveStatus, liveCheckpoint, liveStatus, loadCheckpoint, recentSeals } from '../live/connection';
 
 const STATUS_LABEL: Record<LiveStatus, MessageKey> = {
   unavailable: 'live.status.unavailable',
@@ -12,6 +13,10 @@ export function Live() {
   const status = liveStatus.value;
   const checkpoint = liveCheckpoint.value;
   const seals = recentSeals.value;
+  useEffect(() => {
+    // Shown until the first push; a failure leaves "no checkpoint yet", which is true.
+    loadCheckpoint().catch(() => undefined);
+  }, []);
   return (
     <>
       <h1>{t('live.title')}</h1>
