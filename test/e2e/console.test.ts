@@ -231,6 +231,32 @@ describe('web console in Chromium', () => {
     expect(forgedResult).toMatchObject({ verdict: 'failed', part: 'signature' });
   });
 
+  it('verifies without an account, from the sign-in page', async () => {
+    const signedOut = await launchBrowser();
+    try {
+      const visitor = await signedOut.browser.newPage();
+      await visitor.goto(`${apiUrl()}/`);
+      await visitor.getByRole('link', { name: 'Verify a document without signing in' }).click();
+      await visitor.getByRole('button', { name: 'Pin the announced key' }).click();
+      await visitor.getByLabel('Document', { exact: true }).setInputFiles({
+        name: documentName,
+        mimeType: 'application/octet-stream',
+        buffer: documentBytes,
+      });
+      await visitor.getByLabel('Receipt (JSON)').setInputFiles({
+        name: 'receipt.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(receipt),
+      });
+      await visitor.getByRole('button', { name: 'Verify', exact: true }).click();
+      await visitor.locator('[data-verdict="ok"]').waitFor();
+      // No lookup by hash without the verifier role.
+      expect(await visitor.getByRole('button', { name: 'Look up by hash' }).count()).toBe(0);
+    } finally {
+      await signedOut.close();
+    }
+  });
+
   it('shows the live log page: checkpoint and connection status', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Live log' }).click();
     await page.getByRole('heading', { name: 'Live log' }).waitFor();

@@ -1,4 +1,4 @@
-import { ErrorBoundary, LocationProvider, lazy, Route, Router } from 'preact-iso';
+import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from 'preact-iso';
 import { currentUser, session } from './auth/session';
 import { t } from './i18n';
 import { Layout } from './layout/Layout';
@@ -7,12 +7,15 @@ import { Home } from './pages/Home';
 import { Login } from './pages/Login';
 import { NotFound } from './pages/NotFound';
 
+// Checking a receipt needs no account: the key is the only thing trusted.
+const VerifySignedOut = lazy(() => import('./pages/Verify').then((m) => m.Verify));
 const ForcedPasswordChange = lazy(() => import('./pages/PasswordChange').then((m) => m.ForcedPasswordChange));
 
 function Pages() {
   const current = session.value;
+  const { path } = useLocation();
   if (current.status === 'starting') return <p role="status">{t('app.loading')}</p>;
-  if (current.status === 'signed-out') return <Login />;
+  if (current.status === 'signed-out') return path === '/verify' ? <VerifySignedOut /> : <Login />;
   // The API refuses everything else until the temporary password is replaced.
   if (current.user.mustChangePassword) return <ForcedPasswordChange />;
   const roles = currentUser.value?.roles ?? [];

@@ -35,6 +35,7 @@ export const de: Record<keyof typeof en, string> = {
   'login.tooManyAttempts':
     'Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in {seconds} Sekunden erneut.',
   'login.otpFormat': 'Der Code hat 6 Ziffern.',
+  'login.verifyWithoutAccount': 'Ein Dokument ohne Anmeldung prüfen',
   'login.sessionEnded': 'Ihre Sitzung ist beendet. Bitte melden Sie sich erneut an.',
 
   'password.title': 'Passwort ändern',

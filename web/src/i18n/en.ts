@@ -32,6 +32,7 @@ export const en = {
   'login.invalidCredentials': 'The username, password or code is incorrect.',
   'login.tooManyAttempts': 'Too many failed sign-ins. Try again in {seconds} seconds.',
   'login.otpFormat': 'The code has 6 digits.',
+  'login.verifyWithoutAccount': 'Verify a document without signing in',
   'login.sessionEnded': 'Your session has ended. Please sign in again.',
 
   'password.title': 'Change your password',

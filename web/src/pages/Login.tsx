@@ -111,6 +111,9 @@ export function Login() {
           )}
         </div>
       </form>
+      <p>
+        <a href="/verify">{t('login.verifyWithoutAccount')}</a>
+      </p>
     </section>
   );
 }
