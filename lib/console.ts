@@ -239,9 +239,10 @@ export class StempelConsole extends Construct {
       },
       additionalBehaviors,
       httpVersion: HttpVersion.HTTP2_AND_3,
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       ...(domain
         ? {
+            // Only with a certificate of its own can a distribution choose its TLS policy.
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
             domainNames: [domain.domainName],
             certificate: Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn),
           }
