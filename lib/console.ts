@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, DockerImage, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  DockerImage,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  Token,
+} from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -161,7 +170,12 @@ export class StempelConsole extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.originSecret = secret.secretValue.unsafeUnwrap();
+    // A pinned version (after a rotation) changes both readers in one deployment.
+    this.originSecret = (
+      config.originSecretVersion
+        ? SecretValue.secretsManager(secret.secretArn, { versionId: config.originSecretVersion })
+        : secret.secretValue
+    ).unsafeUnwrap();
     acknowledgeOriginSecret(secret);
 
     const connectSources = [

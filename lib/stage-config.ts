@@ -80,6 +80,12 @@ export interface ConsoleConfig {
   readonly domain?: { readonly domainName: string; readonly certificateArn: string };
   /** A CloudFront-scope WAF web ACL (created in us-east-1) for the distribution. */
   readonly webAclArn?: string;
+  /**
+   * The version id of the origin secret to use, after a rotation
+   * (docs/console-hosting.md): pinning it changes the distribution and the
+   * web ACL in the same deployment, so both resolve the new value together.
+   */
+  readonly originSecretVersion?: string;
 }
 
 /** What the operational alarms of lib/alarms.ts compare against. */
@@ -298,7 +304,8 @@ const optionalString = (name: string, raw: unknown): string | undefined => {
 /**
  * Parses the console's context values: `consoleAssets` (a built console
  * directory), `consoleVerifierKey`, `consoleDomainName` with
- * `consoleCertificateArn` (both or neither) and `consoleWebAclArn`.
+ * `consoleCertificateArn` (both or neither), `consoleWebAclArn` and
+ * `consoleOriginSecretVersion`.
  */
 export function parseConsoleConfig(overrides: StageOverrides): ConsoleConfig {
   const assets = optionalString('consoleAssets', overrides.consoleAssets);
@@ -327,8 +334,17 @@ export function parseConsoleConfig(overrides: StageOverrides): ConsoleConfig {
     throw new Error(
       'consoleWebAclArn must be the ARN of a CLOUDFRONT-scope WAFv2 web ACL (us-east-1, global/webacl/…)',
     );
+  const originSecretVersion = optionalString(
+    'consoleOriginSecretVersion',
+    overrides.consoleOriginSecretVersion,
+  );
+  if (originSecretVersion !== undefined && !/^[A-Za-z0-9-]{32,64}$/.test(originSecretVersion))
+    throw new Error(
+      'consoleOriginSecretVersion must be a Secrets Manager version id (the VersionId of put-secret-value)',
+    );
   return {
     ...(assets !== undefined ? { prebuiltAssets: resolve(assets) } : {}),
+    ...(originSecretVersion !== undefined ? { originSecretVersion } : {}),
     ...(verifierKey !== undefined ? { verifierKey } : {}),
     ...(domainName !== undefined && certificateArn !== undefined
       ? { domain: { domainName, certificateArn } }
@@ -362,6 +378,8 @@ export interface StageOverrides {
   readonly consoleCertificateArn?: unknown;
   /** A CloudFront-scope WAF web ACL ARN for the console's distribution. */
   readonly consoleWebAclArn?: unknown;
+  /** The origin secret's version id to use, after a rotation. */
+  readonly consoleOriginSecretVersion?: unknown;
 }
 
 /** The configuration of one stage, with the context's overrides. */
@@ -415,6 +433,7 @@ export function stageConfigFromContext(node: Node): StageConfig {
     consoleDomainName: node.tryGetContext('consoleDomainName'),
     consoleCertificateArn: node.tryGetContext('consoleCertificateArn'),
     consoleWebAclArn: node.tryGetContext('consoleWebAclArn'),
+    consoleOriginSecretVersion: node.tryGetContext('consoleOriginSecretVersion'),
     tsaCertificateChainPem: chainFile
       ? readFileSync(chainFile, 'utf8')
       : node.tryGetContext('tsaCertificateChainPem'),

@@ -36,5 +36,5 @@ export function clientAddress(
     const viewer = headerValue(event, VIEWER_ADDRESS_HEADER)?.trim();
     if (viewer && isIP(viewer) !== 0) return viewer;
   }
-  return event.requestContext?.identity?.sourceIp || undefined;
+  return event.requestContext?.identity?.sourceIp;
 }

@@ -288,6 +288,7 @@ describe('console context values (lib/stage-config.ts)', () => {
     [{ consoleWebAclArn: WEB_ACL_ARN.replace('global', 'regional') }, /CLOUDFRONT-scope/],
     [{ consoleVerifierKey: 'not-a-key' }, /consoleVerifierKey/],
     [{ consoleAssets: '/nonexistent/console' }, /not a built console/],
+    [{ consoleOriginSecretVersion: 'AWSCURRENT' }, /version id/],
   ])('refuses %j', (overrides, message) => {
     expect(() => parseConsoleConfig(overrides)).toThrow(message);
   });
@@ -667,11 +668,22 @@ describe('console hosting with a custom domain, a CloudFront web ACL and a pinne
     expect(acknowledged).toContain('AwsSolutions-CFR1');
   });
 
-  it('pins the verifier key into config.json when given', () => {
-    const withKey = synthStempel({ stage: 'prod', console: { consoleVerifierKey: verifierKey } });
-    expect(deployedConfigJson(withKey.app)).toEqual([
+  it('pins the verifier key into config.json, and a rotated origin secret version into CloudFront and the WAF', () => {
+    const version = 'EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE';
+    const pinned = synthStempel({
+      stage: 'prod',
+      console: { consoleVerifierKey: verifierKey, consoleOriginSecretVersion: version },
+    });
+    expect(deployedConfigJson(pinned.app)).toEqual([
       { apiBase: '', liveUrl: null, verifierKey, stage: 'prod' },
     ]);
+    const secretId = idOf(pinned.template, 'AWS::SecretsManager::Secret', 'ConsoleOriginSecret');
+    const reference = `{{resolve:secretsmanager:<${secretId}>:SecretString:::${version}}}`;
+    for (const origin of distributionConfig(pinned.template).Origins.filter((o) => o.OriginCustomHeaders))
+      expect(render(origin.OriginCustomHeaders?.[0]?.HeaderValue)).toBe(reference);
+    const rules = JSON.stringify(only(pinned.template, 'AWS::WAFv2::WebACL').Properties.Rules);
+    expect(rules).toContain(`":SecretString:::${version}}}"`);
+    expect(rules).not.toContain('":SecretString:::}}"');
   });
 });
 

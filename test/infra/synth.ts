@@ -47,6 +47,7 @@ export interface SynthOptions {
     | 'consoleDomainName'
     | 'consoleCertificateArn'
     | 'consoleWebAclArn'
+    | 'consoleOriginSecretVersion'
   >;
 }
 
