@@ -118,7 +118,10 @@ export const binaryPathPatterns = (): string[] =>
  * - strict security headers (shared/http/console-headers.ts) on the console.
  *
  * @example
- * new StempelConsole(this, 'Console', { stage: 'dev', config: config.console, api, binaryApi, accessLogs, logExpiration, removalPolicy, documents });
+ * new StempelConsole(this, 'Console', {
+ *   stage: 'dev', config: config.console, api, binaryApi, accessLogs, logExpiration: Duration.days(90),
+ *   removalPolicy: RemovalPolicy.DESTROY, documents, liveUrl: live.url, logRetention, logRemovalPolicy,
+ * });
  */
 export class StempelConsole extends Construct {
   readonly bucket: Bucket;
