@@ -7,7 +7,10 @@ import { StempelStack } from '../lib/stempel-stack';
 /**
  * The CDK app: `npx cdk synth -c stage=dev|prod [-c corsOrigins=https://a.example,https://b.example]
  * [-c alarmEmails=ops@example.com,…] [-c tsaCertificateChainFile=chain.pem] [-c auditRetentionDays=2555]`
- * (see lib/stage-config.ts; auditRetentionDays locks the audit export in S3 Object Lock COMPLIANCE mode).
+ * [-c consoleAssets=<built console dir>] [-c consoleDomainName=… -c consoleCertificateArn=…]
+ * [-c consoleWebAclArn=…] [-c consoleVerifierKey=…] [-c consoleOriginSecretVersion=…]
+ * (see lib/stage-config.ts; auditRetentionDays locks the audit export in S3 Object Lock COMPLIANCE mode;
+ * the console's options are in docs/console-hosting.md).
  * Environment-agnostic (no lookups), so it synthesizes offline without credentials.
  */
 const app = new App();

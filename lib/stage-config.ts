@@ -1,10 +1,12 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { type Settings, settingsSchema } from '../shared/core/settings';
+import { parseVerifierKey } from '../shared/core/signed-note';
 
 /** The deployment stages this app knows; `-c stage=<name>` picks one (cdk.json defaults to dev). */
 export const STAGES = ['dev', 'prod'] as const;
@@ -27,6 +29,12 @@ export interface StageConfig {
   readonly logRemovalPolicy: RemovalPolicy;
   /** How long S3 server access logs of the documents bucket are kept. */
   readonly accessLogExpiration: Duration;
+  /**
+   * What happens to the console's buckets (the built console and its
+   * CloudFront logs) when the stack is deleted: emptied and deleted in dev,
+   * kept in prod. Nothing in them is data the service cannot rebuild.
+   */
+  readonly consoleRemovalPolicy: RemovalPolicy;
   /** API Gateway execution logging level (never with request/response bodies). */
   readonly executionLogLevel: MethodLoggingLevel;
   /** Browser origins allowed by CORS; empty means no cross-origin access and no preflight routes. */
@@ -54,6 +62,30 @@ export interface StageConfig {
   readonly alarmThresholds: AlarmThresholds;
   /** AWS Backup of every DynamoDB table (lib/backup.ts), on top of point-in-time recovery. */
   readonly backup: BackupConfig;
+  /** The web console's hosting (lib/console.ts, docs/console-hosting.md). */
+  readonly console: ConsoleConfig;
+}
+
+/** Per-deployment choices for the web console's hosting; all optional. */
+export interface ConsoleConfig {
+  /**
+   * A console already built (a directory with index.html and assets/),
+   * deployed as it is; otherwise `cdk synth` builds web/ itself
+   * (`npm run build:web`). Tests point this at a fixture.
+   */
+  readonly prebuiltAssets?: string;
+  /** The log's verifier key, pinned into config.json for the console to check receipts against. */
+  readonly verifierKey?: string;
+  /** A custom domain for the distribution, with its ACM certificate (us-east-1). */
+  readonly domain?: { readonly domainName: string; readonly certificateArn: string };
+  /** A CloudFront-scope WAF web ACL (created in us-east-1) for the distribution. */
+  readonly webAclArn?: string;
+  /**
+   * The version id of the origin secret to use, after a rotation
+   * (docs/console-hosting.md): pinning it changes the distribution and the
+   * web ACL in the same deployment, so both resolve the new value together.
+   */
+  readonly originSecretVersion?: string;
 }
 
 /** What the operational alarms of lib/alarms.ts compare against. */
@@ -89,7 +121,7 @@ export interface BackupConfig {
 
 type Preset = Omit<
   StageConfig,
-  'stage' | 'corsOrigins' | 'settings' | 'alarmEmails' | 'tsaCertificateChainPem'
+  'stage' | 'corsOrigins' | 'settings' | 'alarmEmails' | 'tsaCertificateChainPem' | 'console'
 > & {
   readonly settings: Partial<Settings>;
 };
@@ -101,6 +133,7 @@ const PRESETS: Record<StageName, Preset> = {
     logRetention: RetentionDays.ONE_MONTH,
     logRemovalPolicy: RemovalPolicy.DESTROY,
     accessLogExpiration: Duration.days(90),
+    consoleRemovalPolicy: RemovalPolicy.DESTROY,
     executionLogLevel: MethodLoggingLevel.INFO,
     settings: { issuer: 'stempel-dev', logOrigin: 'stempel-dev/notarizations' },
     terminationProtection: false,
@@ -123,6 +156,7 @@ const PRESETS: Record<StageName, Preset> = {
     logRetention: RetentionDays.ONE_YEAR,
     logRemovalPolicy: RemovalPolicy.RETAIN,
     accessLogExpiration: Duration.days(400),
+    consoleRemovalPolicy: RemovalPolicy.RETAIN,
     executionLogLevel: MethodLoggingLevel.ERROR,
     settings: { issuer: 'stempel-prod', logOrigin: 'stempel-prod/notarizations' },
     terminationProtection: true,
@@ -254,6 +288,71 @@ export function parseAuditRetentionDays(raw: unknown): number | undefined {
   return days;
 }
 
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** CloudFront only takes certificates from ACM in us-east-1. */
+const CLOUDFRONT_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/;
+/** A CloudFront-scope web ACL: WAFv2, us-east-1, `global`. */
+const CLOUDFRONT_WEB_ACL_ARN =
+  /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/;
+
+const optionalString = (name: string, raw: unknown): string | undefined => {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw new Error(`context ${name} must be a string`);
+  return raw.trim();
+};
+
+/**
+ * Parses the console's context values: `consoleAssets` (a built console
+ * directory), `consoleVerifierKey`, `consoleDomainName` with
+ * `consoleCertificateArn` (both or neither), `consoleWebAclArn` and
+ * `consoleOriginSecretVersion`.
+ */
+export function parseConsoleConfig(overrides: StageOverrides): ConsoleConfig {
+  const assets = optionalString('consoleAssets', overrides.consoleAssets);
+  if (assets !== undefined && !existsSync(join(assets, 'index.html')))
+    throw new Error(`consoleAssets: ${assets} is not a built console (no index.html in it)`);
+  const verifierKey = optionalString('consoleVerifierKey', overrides.consoleVerifierKey);
+  if (verifierKey !== undefined) {
+    try {
+      parseVerifierKey(verifierKey);
+    } catch (err) {
+      throw new Error(`consoleVerifierKey: ${(err as Error).message}`);
+    }
+  }
+  const domainName = optionalString('consoleDomainName', overrides.consoleDomainName)?.toLowerCase();
+  const certificateArn = optionalString('consoleCertificateArn', overrides.consoleCertificateArn);
+  if ((domainName === undefined) !== (certificateArn === undefined))
+    throw new Error('consoleDomainName and consoleCertificateArn go together: give both or neither');
+  if (domainName !== undefined && !DOMAIN_NAME.test(domainName))
+    throw new Error(`consoleDomainName: "${domainName}" is not a domain name such as console.example.com`);
+  if (certificateArn !== undefined && !CLOUDFRONT_CERTIFICATE_ARN.test(certificateArn))
+    throw new Error(
+      'consoleCertificateArn must be an ACM certificate ARN in us-east-1 (CloudFront uses no other region)',
+    );
+  const webAclArn = optionalString('consoleWebAclArn', overrides.consoleWebAclArn);
+  if (webAclArn !== undefined && !CLOUDFRONT_WEB_ACL_ARN.test(webAclArn))
+    throw new Error(
+      'consoleWebAclArn must be the ARN of a CLOUDFRONT-scope WAFv2 web ACL (us-east-1, global/webacl/…)',
+    );
+  const originSecretVersion = optionalString(
+    'consoleOriginSecretVersion',
+    overrides.consoleOriginSecretVersion,
+  );
+  if (originSecretVersion !== undefined && !/^[A-Za-z0-9-]{32,64}$/.test(originSecretVersion))
+    throw new Error(
+      'consoleOriginSecretVersion must be a Secrets Manager version id (the VersionId of put-secret-value)',
+    );
+  return {
+    ...(assets !== undefined ? { prebuiltAssets: resolve(assets) } : {}),
+    ...(originSecretVersion !== undefined ? { originSecretVersion } : {}),
+    ...(verifierKey !== undefined ? { verifierKey } : {}),
+    ...(domainName !== undefined && certificateArn !== undefined
+      ? { domain: { domainName, certificateArn } }
+      : {}),
+    ...(webAclArn !== undefined ? { webAclArn } : {}),
+  };
+}
+
 /** Per-deployment values from the CDK context (`-c name=value`). */
 export interface StageOverrides {
   /** Comma-separated browser origins. */
@@ -269,6 +368,18 @@ export interface StageOverrides {
   readonly logOrigin?: unknown;
   /** Days the audit export is locked (COMPLIANCE), instead of the stage's default. */
   readonly auditRetentionDays?: unknown;
+  /** A built console directory to deploy instead of building web/. */
+  readonly consoleAssets?: unknown;
+  /** The log verifier key for the console's config.json. */
+  readonly consoleVerifierKey?: unknown;
+  /** The console's custom domain name (with consoleCertificateArn). */
+  readonly consoleDomainName?: unknown;
+  /** ACM certificate ARN (us-east-1) for consoleDomainName. */
+  readonly consoleCertificateArn?: unknown;
+  /** A CloudFront-scope WAF web ACL ARN for the console's distribution. */
+  readonly consoleWebAclArn?: unknown;
+  /** The origin secret's version id to use, after a rotation. */
+  readonly consoleOriginSecretVersion?: unknown;
 }
 
 /** The configuration of one stage, with the context's overrides. */
@@ -282,10 +393,15 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
     throw new Error('context logOrigin must be a string');
   const parsed = settingsSchema.safeParse({ ...settings, ...(logOrigin ? { logOrigin } : {}) });
   if (!parsed.success) throw new Error(`invalid settings for ${stage}: ${parsed.error.message}`);
+  const consoleConfig = parseConsoleConfig(overrides);
+  // A custom console domain is a literal, so its origin can join CORS without a dependency cycle:
+  // the browser's presigned uploads and downloads go straight to the documents bucket, cross-origin.
+  const consoleOrigin = consoleConfig.domain ? [`https://${consoleConfig.domain.domainName}`] : [];
   return {
     ...preset,
     stage,
-    corsOrigins: parseCorsOrigins(overrides.corsOrigins),
+    corsOrigins: [...new Set([...parseCorsOrigins(overrides.corsOrigins), ...consoleOrigin])],
+    console: consoleConfig,
     settings: parsed.data,
     alarmEmails: parseAlarmEmails(overrides.alarmEmails),
     ...optional('tsaCertificateChainPem', parseTsaCertificateChain(overrides.tsaCertificateChainPem)),
@@ -298,7 +414,7 @@ const optional = <K extends string, V>(key: K, value: V | undefined) =>
 
 /**
  * Reads `stage` (default dev), `corsOrigins`, `logOrigin`, `alarmEmails`,
- * `auditRetentionDays` and the imported TSA chain from the CDK context: `tsaCertificateChainFile` (a
+ * `auditRetentionDays`, the console's (parseConsoleConfig) and the imported TSA chain from the CDK context: `tsaCertificateChainFile` (a
  * PEM file, read at synth) or `tsaCertificateChainPem` (the PEM text itself).
  */
 export function stageConfigFromContext(node: Node): StageConfig {
@@ -312,6 +428,12 @@ export function stageConfigFromContext(node: Node): StageConfig {
     logOrigin: node.tryGetContext('logOrigin'),
     alarmEmails: node.tryGetContext('alarmEmails'),
     auditRetentionDays: node.tryGetContext('auditRetentionDays'),
+    consoleAssets: node.tryGetContext('consoleAssets'),
+    consoleVerifierKey: node.tryGetContext('consoleVerifierKey'),
+    consoleDomainName: node.tryGetContext('consoleDomainName'),
+    consoleCertificateArn: node.tryGetContext('consoleCertificateArn'),
+    consoleWebAclArn: node.tryGetContext('consoleWebAclArn'),
+    consoleOriginSecretVersion: node.tryGetContext('consoleOriginSecretVersion'),
     tsaCertificateChainPem: chainFile
       ? readFileSync(chainFile, 'utf8')
       : node.tryGetContext('tsaCertificateChainPem'),

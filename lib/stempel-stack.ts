@@ -12,6 +12,7 @@ import { StempelApi } from './api';
 import { AuditAnalytics } from './audit-analytics';
 import { AuditExport } from './audit-export';
 import { StempelBackup } from './backup';
+import { StempelConsole } from './console';
 import { AUDIT_EXPORT_BUCKET, type KeyUse, StempelData } from './data';
 import {
   type FunctionName,
@@ -104,6 +105,8 @@ export class StempelStack extends Stack {
       ...Object.fromEntries(data.allBuckets.map(({ def, bucket }) => [def.envVar, bucket.bucketName])),
       [ENV.settingsParameter]: data.settingsParameter.parameterName,
       [ENV.corsOrigins]: config.corsOrigins.join(','),
+      // The WAF on every API stage guards the console's viewer address header (lib/waf.ts).
+      [ENV.viewerAddressTrusted]: 'true',
     };
     const policies = functionPolicies(data, tsaCertificates.chainParameter);
     const environment = (name: FunctionName) => ({
@@ -254,12 +257,25 @@ export class StempelStack extends Stack {
       surface: 'binary',
       account: api.account,
     });
+    // The web console on CloudFront, with both APIs on its origin under /v1/ (docs/console-hosting.md).
+    const webConsole = new StempelConsole(this, 'Console', {
+      stage: config.stage,
+      config: config.console,
+      api: api.api,
+      binaryApi: binary.api,
+      accessLogs: data.accessLogs,
+      logExpiration: config.accessLogExpiration,
+      removalPolicy: config.consoleRemovalPolicy,
+      documents: data.bucket(documentsBucket),
+      ...logging,
+    });
     const waf = new StempelWaf(this, 'Waf', {
       stages: [api.api.deploymentStage, binary.api.deploymentStage],
       stageName: config.stage,
       limits: config.waf,
       logRetention: config.logRetention,
       logRemovalPolicy: config.logRemovalPolicy,
+      viaCloudFront: { secret: webConsole.originSecret },
     });
 
     const alarms = new StempelAlarms(this, 'Alarms', { stage: config.stage, emails: config.alarmEmails });
@@ -364,6 +380,14 @@ export class StempelStack extends Stack {
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
     new CfnOutput(this, 'BackupVaultName', { value: backup.vault.backupVaultName });
     new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the REST API stage' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: webConsole.url,
+      description: 'The web console, with the API on the same origin under /v1/',
+    });
+    new CfnOutput(this, 'ConsoleBucketName', {
+      value: webConsole.bucket.bucketName,
+      description: 'Private bucket of the built console (served only through CloudFront)',
+    });
     new CfnOutput(this, 'LogTilesPrefix', {
       value: `${binary.api.url}v1/log/`,
       description: 'C2SP tlog-tiles prefix of the log: <prefix>checkpoint, <prefix>tile/…',

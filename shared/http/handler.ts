@@ -9,6 +9,7 @@ import type * as z from 'zod/mini';
 import { type AuditEvent, type AuditInput, type AuditOverrides, newAuditEvent } from '../core/audit-event';
 import { StempelError } from '../core/errors';
 import { hasAnyRole, type Principal } from '../core/roles';
+import { clientAddress } from './client-address';
 import { CORS_ALLOWED_HEADERS, corsOrigins } from './cors';
 import { logger, metrics, traceHandler } from './observability';
 import { parseRequest } from './parse-request';
@@ -43,7 +44,11 @@ export interface RequestFor<R> {
   readonly params: Parsed<R, 'params'>;
   readonly principal: R extends { access: 'public' } ? Principal | undefined : Principal;
   readonly requestId: string;
-  /** The client's address as the gateway saw it (API Gateway's sourceIp; never a client-set header). */
+  /**
+   * The client's address: API Gateway's sourceIp, or for requests through the
+   * console's distribution the viewer address CloudFront set, which the WAF
+   * guards (shared/http/client-address.ts); never a header the client chose.
+   */
   readonly sourceIp: string;
   /** Request headers, names in lower case (repeated headers joined with a comma). */
   readonly headers: Readonly<Record<string, string>>;
@@ -157,6 +162,7 @@ function auditInput(
   const id = event.pathParameters?.id;
   const target = details?.target ?? (audit.target && id && UUID.test(id) ? `${audit.target}:${id}` : '-');
   const username = bodyUsername(event);
+  const sourceIp = clientAddress(event);
   return {
     action: details?.action ?? audit.action,
     actor: details?.actor ?? principal?.userId ?? 'anonymous',
@@ -170,9 +176,7 @@ function auditInput(
     ...(details?.changes ? { changes: details.changes } : {}),
     requestId,
     personal: {
-      ...(event.requestContext?.identity?.sourceIp
-        ? { sourceIp: event.requestContext.identity.sourceIp }
-        : {}),
+      ...(sourceIp ? { sourceIp } : {}),
       ...(event.requestContext?.identity?.userAgent
         ? { userAgent: event.requestContext.identity.userAgent }
         : {}),
@@ -229,7 +233,7 @@ export function httpHandler<G extends FunctionGroup>(
       const input = parseRequest(route, event, await options.maxBodyBytes());
       const implementation = implementations[operationId];
       if (!implementation) throw new Error(`no implementation for ${operationId}`);
-      const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
+      const sourceIp = clientAddress(event) ?? 'unknown';
       const auditEvent = (more?: AuditDetails) =>
         route.audit
           ? newAuditEvent(auditInput(event, route.audit, principal, undefined, more, requestId), new Date())

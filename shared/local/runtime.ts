@@ -3,10 +3,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BootstrapResult } from '../core/bootstrap-admin';
+import { consoleSecurityHeaders } from '../http/console-headers';
 import type { DeliveryJob } from '../ports/webhooks';
 import { ENV } from '../runtime/environment';
 import { auditTable, buckets, filesTable, notarizationsTable, tables } from '../tables';
-import { localConsoleHeaders } from './console-headers';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { freePort } from './free-port';
 import { createGatewayServer } from './gateway';
@@ -222,7 +222,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const site = options.consoleDirectory
       ? {
           directory: resolve(options.consoleDirectory),
-          headers: localConsoleHeaders([s3.endpoint]),
+          headers: consoleSecurityHeaders({ https: false, connectSources: [s3.endpoint] }),
           config: async () => {
             const { transparency } = await import('../runtime/log');
             const { verifierKey } = await (await transparency()).key();

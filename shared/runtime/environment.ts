@@ -35,4 +35,11 @@ export const ENV = {
   webhooksTestCaFile: 'STEMPEL_WEBHOOKS_TEST_CA_FILE',
   /** Comma-separated browser origins allowed by CORS. */
   corsOrigins: 'STEMPEL_CORS_ORIGINS',
+  /**
+   * `true` only where the regional WAF in front of every API stage blocks any
+   * request that carries the viewer address header without the console
+   * distribution's origin secret (lib/waf.ts): then that header is the
+   * client's address (shared/http/client-address.ts). Unset locally.
+   */
+  viewerAddressTrusted: 'STEMPEL_VIEWER_ADDRESS_TRUSTED',
 } as const;

@@ -82,8 +82,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
 
   describe('functions', () => {
     it('has one function per route group, the authorizer, integrator, verifier and anchor (and the deploy-time ones)', () => {
-      // + the trigger provider, the TSA chain's issuer and the Provider framework's relay
-      template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 3);
+      // + the trigger provider, the TSA chain's issuer and the Provider framework's relay, and the
+      // console's: CDK's BucketDeployment copy function and (dev) the auto-delete provider of its buckets
+      template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 5);
       for (const name of [...ALL_FUNCTIONS, 'tsa-certificate'])
         expect(functionId(template, name)).toBeTruthy();
     });
@@ -178,8 +179,8 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
     it('keeps every log group for the stage retention', () => {
       const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
       // + access logs of the API and of the binary API, WAF logs, the deployment trigger's provider,
-      // and the TSA chain's issuer and Provider framework relay
-      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 6);
+      // the TSA chain's issuer and Provider framework relay, and the console's deployment function
+      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 7);
       for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
     });
 
@@ -724,11 +725,23 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       const rate = rules.flatMap((r) =>
         r.Statement.RateBasedStatement ? [r.Statement.RateBasedStatement] : [],
       );
-      expect(rate).toHaveLength(2);
-      const general = rate.find((r) => !r.ScopeDownStatement);
-      const auth = rate.find((r) => r.ScopeDownStatement);
+      // Per source IP, and (for requests through the console's distribution) per viewer address.
+      expect(rate).toHaveLength(4);
+      const byName = (name: string) =>
+        rules.find((r) => r.Name === name)?.Statement.RateBasedStatement as Record<string, unknown>;
+      const general = byName('rate-limit-per-ip');
+      const auth = byName('rate-limit-auth-per-ip');
       expect(general).toMatchObject({ AggregateKeyType: 'IP', Limit: 1000 });
       expect(auth).toMatchObject({ AggregateKeyType: 'IP', Limit: 100 });
+      expect(byName('rate-limit-per-viewer')).toMatchObject({
+        AggregateKeyType: 'FORWARDED_IP',
+        Limit: 1000,
+      });
+      expect(byName('rate-limit-auth-per-viewer')).toMatchObject({
+        AggregateKeyType: 'FORWARDED_IP',
+        Limit: 100,
+      });
+      expect(JSON.stringify(general?.ScopeDownStatement)).not.toContain('/v1/auth/');
       const prefixes = JSON.stringify(auth?.ScopeDownStatement);
       expect(prefixes).toContain('"SearchString":"/v1/auth/"');
       expect(prefixes).toContain('"SearchString":"/dev/v1/auth/"');
@@ -740,7 +753,7 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
       expect(associations).toHaveLength(2);
       for (const a of associations) expect(JSON.stringify(a.Properties.ResourceArn)).toContain('/stages/');
       template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
-        RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
+        RedactedFields: Match.arrayWith([{ SingleHeader: { Name: 'authorization' } }]),
       });
       template.hasResourceProperties('AWS::Logs::LogGroup', {
         LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),

@@ -1,11 +1,15 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { applyNagPacks } from '../../lib/nag';
-import { stageConfig } from '../../lib/stage-config';
+import { type StageOverrides, stageConfig } from '../../lib/stage-config';
 import { StempelStack } from '../../lib/stempel-stack';
 import { certificatesPem, issueTsaChainSync } from '../../shared/core/certificates';
+
+/** A built console (index.html, hashed assets/): synthesizing never runs `npm run build:web`. */
+export const CONSOLE_FIXTURE = fileURLToPath(new URL('fixtures/console-dist', import.meta.url));
 
 /** The stream- and schedule-run functions besides the API's. */
 export const BACKGROUND_FUNCTIONS = [
@@ -35,6 +39,16 @@ export interface SynthOptions {
   readonly tsaCertificateChainPem?: string;
   /** Days of S3 Object Lock on the audit export, instead of the stage's. */
   readonly auditRetentionDays?: string;
+  /** The console's context values besides consoleAssets (the fixture, unless given). */
+  readonly console?: Pick<
+    StageOverrides,
+    | 'consoleAssets'
+    | 'consoleVerifierKey'
+    | 'consoleDomainName'
+    | 'consoleCertificateArn'
+    | 'consoleWebAclArn'
+    | 'consoleOriginSecretVersion'
+  >;
 }
 
 /**
@@ -48,10 +62,18 @@ export function synthStempel({
   alarmEmails,
   tsaCertificateChainPem,
   auditRetentionDays,
+  console: consoleOverrides = {},
 }: SynthOptions = {}): Synthesized {
   const app = new App({ context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
   const stack = new StempelStack(app, `Stempel-${stage}`, {
-    config: stageConfig(stage, { corsOrigins, alarmEmails, tsaCertificateChainPem, auditRetentionDays }),
+    config: stageConfig(stage, {
+      corsOrigins,
+      alarmEmails,
+      tsaCertificateChainPem,
+      auditRetentionDays,
+      consoleAssets: CONSOLE_FIXTURE,
+      ...consoleOverrides,
+    }),
   });
   applyNagPacks(app);
   return { app, stack, template: Template.fromStack(stack) };
