@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatVerifierKey } from '../../shared/core/signed-note';
 import { ensureConsoleBuilt, launchBrowser } from '../support/browser';
 import { adminToken, apiUrl, call, uniqueName } from '../support/http';
 
@@ -252,6 +253,19 @@ describe('web console in Chromium', () => {
       await visitor.locator('[data-verdict="ok"]').waitFor();
       // No lookup by hash without the verifier role.
       expect(await visitor.getByRole('button', { name: 'Look up by hash' }).count()).toBe(0);
+
+      // Another key pinned on purpose: the server's announcement does not override it, and says so.
+      const { publicKey } = generateKeyPairSync('ed25519');
+      const otherKey = formatVerifierKey(
+        'stempel.local/notarizations',
+        new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url')),
+      );
+      await visitor.getByRole('button', { name: 'Change key' }).click();
+      await visitor.getByLabel('Verifier key (name+hash+key)').fill(otherKey);
+      await visitor.getByRole('button', { name: 'Pin this key' }).click();
+      await visitor.getByText('this server announces a different key').waitFor();
+      await visitor.getByRole('button', { name: 'Verify', exact: true }).click();
+      await visitor.locator('[data-verdict="failed"][data-part="signature"]').waitFor();
     } finally {
       await signedOut.close();
     }
