@@ -88,6 +88,7 @@ export const de: Record<keyof typeof en, string> = {
   'notarize.submitting': 'Wird übermittelt…',
   'notarize.submitted': 'Übermittelt',
   'notarize.failed': 'Fehlgeschlagen: {detail}',
+  'notarize.summary': '{done} von {total} übermittelt, {failed} fehlgeschlagen.',
   'notarize.list': 'Ihre Beurkundungen',
   'notarize.empty': 'Sie haben noch nichts beurkundet.',
   'notarize.more': 'Mehr anzeigen',

@@ -82,6 +82,7 @@ export const en = {
   'notarize.submitting': 'Submitting…',
   'notarize.submitted': 'Submitted',
   'notarize.failed': 'Failed: {detail}',
+  'notarize.summary': '{done} of {total} submitted, {failed} failed.',
   'notarize.list': 'Your notarizations',
   'notarize.empty': 'You have not notarized anything yet.',
   'notarize.more': 'Show more',

@@ -58,7 +58,15 @@ function Jobs() {
   return (
     <section aria-labelledby="jobs-title">
       <h2 id="jobs-title">{t('notarize.queue')}</h2>
-      <ul class="jobs" aria-live="polite">
+      {/* Progress is not announced (it would be read out every few megabytes); the outcome is. */}
+      <p class="visually-hidden" role="status">
+        {t('notarize.summary', {
+          done: list.filter((job) => job.phase === 'done').length,
+          failed: list.filter((job) => job.phase === 'failed').length,
+          total: list.length,
+        })}
+      </p>
+      <ul class="jobs">
         {list.map((job) => (
           <li key={job.key} data-phase={job.phase}>
             <strong>{job.name}</strong> ({formatBytes(job.size)}) — <JobStatus job={job} />
