@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import jsQR from 'jsqr';
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,17 @@ declare class DragEvent extends Event {
   constructor(type: string, init: { bubbles: boolean; cancelable: boolean; dataTransfer: DataTransfer });
 }
 declare const window: { stillTheSamePage?: boolean };
+declare class OffscreenCanvas {
+  constructor(width: number, height: number);
+  getContext(kind: '2d'): OffscreenCanvasRenderingContext2D | null;
+}
+interface OffscreenCanvasRenderingContext2D {
+  fillStyle: string;
+  fillRect(x: number, y: number, width: number, height: number): void;
+  drawImage(image: CanvasImageSource, x: number, y: number, width: number, height: number): void;
+  getImageData(x: number, y: number, width: number, height: number): { readonly data: ArrayLike<number> };
+}
+type CanvasImageSource = object;
 declare const document: { readonly documentElement: { readonly lang: string } };
 /** Sealing runs on the log's schedule; generous for a loaded machine. */
 const SEAL_TIMEOUT_MS = 90_000;
@@ -117,6 +129,17 @@ describe('web console in Chromium', () => {
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
     otpSecret = (await page.locator('.otp-secret').textContent()) ?? '';
     expect(otpSecret).toMatch(/^[A-Z2-7]+=*$/);
+    // What an authenticator app scans: the pixels of the QR code decode to this account's URI.
+    const pixels = await qr.evaluate((img) => {
+      const canvas = new OffscreenCanvas(400, 400);
+      const context = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+      context.fillStyle = '#fff';
+      context.fillRect(0, 0, 400, 400);
+      context.drawImage(img as CanvasImageSource, 0, 0, 400, 400);
+      return Array.from(context.getImageData(0, 0, 400, 400).data);
+    });
+    const decoded = jsQR(Uint8ClampedArray.from(pixels), 400, 400);
+    expect(decoded?.data).toMatch(new RegExp(`^otpauth://totp/.*${username}.*secret=${otpSecret}`));
     await shot(page, 'otp-enrolment');
     await page.getByLabel('Code from the app').fill(await code(otpSecret));
     await page.getByRole('button', { name: 'Turn on' }).click();
