@@ -1,3 +1,4 @@
+import { signal } from '@preact/signals';
 import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from 'preact-iso';
 import { currentUser, session } from './auth/session';
 import { t } from './i18n';
@@ -11,6 +12,9 @@ import { NotFound } from './pages/NotFound';
 const VerifySignedOut = lazy(() => import('./pages/Verify').then((m) => m.Verify));
 const ForcedPasswordChange = lazy(() => import('./pages/PasswordChange').then((m) => m.ForcedPasswordChange));
 
+/** A page whose chunk failed to load (a deploy replaced it, the network dropped) says so until the next navigation. */
+const pageFailed = signal(false);
+
 function Pages() {
   const current = session.value;
   const { path } = useLocation();
@@ -21,7 +25,12 @@ function Pages() {
   const roles = currentUser.value?.roles ?? [];
   return (
     // Moves focus to the new page's content, as a page load would (screen readers announce it).
-    <Router onRouteChange={() => document.getElementById('main')?.focus()}>
+    <Router
+      onRouteChange={() => {
+        pageFailed.value = false;
+        document.getElementById('main')?.focus();
+      }}
+    >
       <Route path="/" component={Home} />
       {PAGES.filter((page) => mayOpen(page, roles)).map((page) => (
         <Route key={page.path} path={page.path} component={page.component} />
@@ -35,7 +44,12 @@ export function App() {
   return (
     <LocationProvider>
       <Layout>
-        <ErrorBoundary>
+        {pageFailed.value && <p role="alert">{t('app.pageFailed')}</p>}
+        <ErrorBoundary
+          onError={() => {
+            pageFailed.value = true;
+          }}
+        >
           <Pages />
         </ErrorBoundary>
       </Layout>

@@ -115,6 +115,3 @@ export async function logout() {
     signOutLocally();
   }
 }
-
-/** After a password change or OTP enrolment the session's token is replaced with a current one. */
-export const reloadSession = refresh;

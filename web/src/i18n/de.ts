@@ -71,9 +71,6 @@ export const de: Record<keyof typeof en, string> = {
   'common.error': 'Etwas ist schiefgegangen: {detail}',
   'common.networkError': 'Der Server ist nicht erreichbar.',
   'common.forbidden': 'Dazu sind Sie nicht berechtigt.',
-  'common.working': 'In Arbeit…',
-  'common.download': 'Herunterladen',
-  'common.close': 'Schließen',
 
   'notarize.title': 'Dokumente beurkunden',
   'notarize.drop': 'Dateien hier ablegen',

@@ -66,9 +66,6 @@ export const en = {
   'common.error': 'Something went wrong: {detail}',
   'common.networkError': 'The server cannot be reached.',
   'common.forbidden': 'You are not allowed to do this.',
-  'common.working': 'Working…',
-  'common.download': 'Download',
-  'common.close': 'Close',
 
   'notarize.title': 'Notarize documents',
   'notarize.drop': 'Drop files here',
