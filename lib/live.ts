@@ -11,7 +11,7 @@ import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/runtime/environment';
-import { StempelFunction } from './functions';
+import { type LiveFunctionName, StempelFunction } from './functions';
 import { acknowledgeLiveFunctions, acknowledgeLiveRoute } from './nag';
 import type { StageConfig } from './stage-config';
 
@@ -39,8 +39,8 @@ export const LIVE_ROUTES = ['$connect', '$disconnect', '$default', 'subscribe'] 
 
 export interface LiveProps {
   readonly config: StageConfig;
-  /** The environment every function gets (tables, settings), plus the token key for `live`. */
-  readonly environment: Readonly<Record<string, string>>;
+  /** Each function's environment (tables, settings; the token key for `live`). */
+  readonly environment: (name: LiveFunctionName) => Readonly<Record<string, string>>;
   /** What each function may do, given the ARNs of POST and DELETE on this API's @connections. */
   readonly statements: (connections: readonly string[]) => {
     readonly live: readonly PolicyStatement[];
@@ -88,20 +88,21 @@ export class Live extends Construct {
       }),
     );
     const statements = props.statements(connections);
-    const environment = {
-      ...props.environment,
-      [ENV.liveConnectionsEndpoint]: `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${config.stage}`,
-    };
+    const endpoint = `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${config.stage}`;
+    const environment = (name: LiveFunctionName) => ({
+      ...props.environment(name),
+      [ENV.liveConnectionsEndpoint]: endpoint,
+    });
     const logging = { logRetention: config.logRetention, logRemovalPolicy: config.logRemovalPolicy };
     this.routes = new StempelFunction(this, 'Routes', {
       name: 'live',
-      environment,
+      environment: environment('live'),
       statements: statements.live,
       ...logging,
     });
     this.push = new StempelFunction(this, 'Push', {
       name: 'live-push',
-      environment,
+      environment: environment('live-push'),
       statements: statements['live-push'],
       ...logging,
     });

@@ -160,7 +160,7 @@ export class StempelStack extends Stack {
     // The live log channel (docs/live.md): WebSocket routes, and the push the integrator invokes after each seal.
     const live = new Live(this, 'Live', {
       config,
-      environment: environment('live'),
+      environment,
       statements: (connections) => livePolicies(data, connections),
     });
     this.liveUrl = live.url;
