@@ -367,6 +367,8 @@ export class StempelStack extends Stack {
         'settings-audit': settingsAudit.function.fn,
         'webhook-dispatch': webhookDelivery.dispatch.fn,
         'webhook-delivery': webhookDelivery.delivery.fn,
+        live: live.routes.fn,
+        'live-push': live.push.fn,
       },
       failureQueues: { IntegratorFailures: integrator.failures, VerifierFailures: verifier.failures },
       webAclMetricName: WEB_ACL_METRIC_NAME,
