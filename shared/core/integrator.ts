@@ -254,7 +254,11 @@ export class Integrator {
     const positions = known ?? (await this.positionsIn(range));
     await this.store.markSealed(positions, range.sealedAt);
     await this.store.finishSeal(range);
-    await this.options.onSealed?.({ start: range.start, end: range.end }).catch(() => undefined);
+    try {
+      await this.options.onSealed?.({ start: range.start, end: range.end });
+    } catch {
+      // The hook reports its own failures; a range in the log stays sealed whatever it says.
+    }
   }
 
   /** The notarization ids of a range, from its entry bundles. */
