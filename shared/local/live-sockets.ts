@@ -44,6 +44,8 @@ const statusOf = (result: APIGatewayProxyResultV2) =>
  */
 export class LocalLiveSockets implements LiveSender {
   private readonly sockets = new Map<string, WebSocket>();
+  /** `$disconnect` invocations in flight. */
+  private readonly disconnects = new Set<Promise<void>>();
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   constructor(private readonly handler: LiveRoutesHandler) {}
@@ -75,9 +77,23 @@ export class LocalLiveSockets implements LiveSender {
     this.sockets.get(connectionId)?.close(code, reason);
   }
 
-  /** Closes every connection (going away) and stops accepting new ones. */
+  /**
+   * Closes every connection (going away; cut after a second if the client
+   * does not answer), waits for their `$disconnect`s, and stops accepting new
+   * ones: nothing is left running against backends about to stop.
+   */
   async stop(): Promise<void> {
-    for (const ws of this.sockets.values()) ws.close(1001, 'server stopping');
+    await Promise.all(
+      [...this.sockets.values()].map(
+        (ws) =>
+          new Promise<void>((done) => {
+            ws.once('close', () => done());
+            ws.close(1001, 'server stopping');
+            setTimeout(() => ws.terminate(), 1000).unref();
+          }),
+      ),
+    );
+    await Promise.all(this.disconnects);
     await new Promise<void>((done) => this.server.close(() => done()));
   }
 
@@ -132,10 +148,13 @@ export class LocalLiveSockets implements LiveSender {
       });
       ws.on('close', () => {
         this.sockets.delete(connectionId);
-        queue = queue
+        const disconnected = queue
           .then(() => invoke('$disconnect', 'DISCONNECT'))
           .then(() => undefined)
-          .catch((err) => console.error('local live channel failed', err));
+          .catch((err) => console.error('local live channel failed', err))
+          .finally(() => this.disconnects.delete(disconnected));
+        this.disconnects.add(disconnected);
+        queue = disconnected;
       });
     });
   }
