@@ -27,6 +27,7 @@ async function main() {
   console.log(
     `Stempel API on ${runtime.url}/v1/ and the console on ${runtime.url}/ (data in ${dataDir}). Ctrl-C stops it.`,
   );
+  console.log(`Live log channel (WebSocket, docs/live.md): ${runtime.liveUrl}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -199,7 +199,10 @@ export class StempelApi extends Construct {
     const integrations = Object.fromEntries(
       FUNCTION_GROUPS.filter((g) => groups.has(g)).map((g) => [
         g,
-        new LambdaIntegration(functions[g], { allowTestInvoke: false }),
+        // One invoke permission per function and API (any method of this API), not one per method:
+        // a function answers only its own group's routes, and per-method permissions would take
+        // ~90 of CloudFormation's 500 resources per stack.
+        new LambdaIntegration(functions[g], { scopePermissionToMethod: false }),
       ]),
     ) as Record<FunctionGroup, LambdaIntegration>;
     const bodyValidator = new RequestValidator(this, 'BodyValidator', {

@@ -23,7 +23,11 @@ export type FunctionName =
   | 'authorizer'
   | StreamFunctionName
   | ScheduledFunctionName
-  | QueueFunctionName;
+  | QueueFunctionName
+  | LiveFunctionName;
+
+/** The live log channel (docs/live.md): its WebSocket routes, and the push the integrator invokes. */
+export type LiveFunctionName = 'live' | 'live-push';
 
 /** The functions triggered by a table's stream rather than by API Gateway. */
 export type StreamFunctionName = 'integrator' | 'verifier' | 'audit-export' | 'webhook-dispatch';
@@ -90,6 +94,10 @@ export const SIZING: Record<
   'webhook-dispatch': { memorySize: 256, timeout: Duration.seconds(30) },
   // Up to 10 deliveries in parallel, each at most 5 s (connect and response).
   'webhook-delivery': { memorySize: 256, timeout: Duration.seconds(30) },
+  // A subscribe: the authorizer's two reads, a Put, the head and up to two entry bundles, four frames.
+  live: { memorySize: 256, timeout: Duration.seconds(10) },
+  // A scan of the subscriptions and a few frames to each, 16 connections at a time.
+  'live-push': { memorySize: 256, timeout: Duration.seconds(60) },
   // Two GetPublicKey and two Sign calls in KMS, once per deployment that changes the chain.
   'tsa-certificate': { memorySize: 256, timeout: Duration.seconds(30) },
 };

@@ -476,3 +476,54 @@ export function acknowledgeConsoleDistribution(
       "Without a custom domain the distribution serves *.cloudfront.net with CloudFront's default certificate, whose security policy cannot be chosen. With -c consoleDomainName and -c consoleCertificateArn the distribution uses that certificate over SNI with TLSv1.2_2021 as minimum.",
     );
 }
+
+/**
+ * The live channel's functions (docs/live.md): `live` behind the WebSocket
+ * API (synchronous), `live-push` invoked asynchronously by the integrator.
+ * Their roles name every table, key and parameter; the wildcards are X-Ray's
+ * and the connection id in `@connections/*` of this one API and stage.
+ */
+export function acknowledgeLiveFunctions(
+  routes: { readonly fn: IConstruct; readonly role: IConstruct },
+  push: { readonly fn: IConstruct; readonly role: IConstruct },
+  connections: { readonly api: IConstruct; readonly stage: string },
+): void {
+  const apiId = Stack.of(connections.api).getLogicalId(connections.api.node.defaultChild as CfnElement);
+  acknowledge(
+    routes.fn,
+    'Serverless-LambdaDLQ',
+    'Invoked only synchronously by the API Gateway WebSocket API (Lambda proxy integration of its routes); a dead-letter queue applies only to asynchronous invocations. A failed frame is answered by API Gateway with an error message to that client, and the client subscribes again.',
+  );
+  acknowledge(
+    push.fn,
+    'Serverless-LambdaDLQ',
+    "Each invocation pushes one sealed range to the connected browsers; one older than its one-minute maximum event age is worthless, so nothing would ever redrive a dead-letter queue. Nothing is lost that matters: the log holds every entry, and a browser's next subscribe catches up from its last tree size (`since`). Failures show in the function's Errors metric and LivePushFailed.",
+  );
+  acknowledge(
+    push.fn.node.findChild('EventInvokeConfig'),
+    'Serverless-LambdaAsyncFailureDestination',
+    'A failed push has nothing to replay: after its one retry and one-minute maximum event age the range it carried is stale, and browsers recover it from the log with the catch-up of their next subscribe (`since`). Failures show in the Errors metric of the function and in LivePushFailed.',
+  );
+  for (const { role } of [routes, push]) {
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda active tracing) use Resource "*": these X-Ray actions support no resource-level permissions. Every other statement of this role names its table, key, parameter or API.',
+    );
+    for (const method of ['POST', 'DELETE'])
+      acknowledge(
+        role,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${connections.stage}/${method}/@connections/*]`,
+        `execute-api:ManageConnections is authorized per connection id, which API Gateway mints for each WebSocket connection at run time, so no fixed list of ARNs exists. The wildcard is limited to ${method} (${method === 'POST' ? 'posting a frame' : 'closing a connection'}) on @connections of the live channel's one API and stage; GET (reading a connection's details) is not allowed.`,
+      );
+  }
+}
+
+/** AwsSolutions-APIG4 on one route of the live WebSocket API: authentication is in the first frame. */
+export function acknowledgeLiveRoute(route: IConstruct, routeKey: string): void {
+  acknowledge(
+    route,
+    'AwsSolutions-APIG4',
+    `${routeKey} has no API Gateway authorizer because the live channel authenticates in its first frame: browsers cannot set an Authorization header on a WebSocket, and a token in the query string would be written to access logs, proxies and browser history. The subscribe frame carries the access token, which the live function checks exactly as the REST TOKEN authorizer does (signature, issuer, audience, expiry, the session not revoked); until then the connection receives nothing but error frames, and it receives only what the public log already publishes (checkpoints and opaque entries).`,
+  );
+}

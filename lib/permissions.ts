@@ -11,13 +11,14 @@ import {
   filesTable,
   identityTable,
   kpisTable,
+  liveConnectionsTable,
   logTable,
   notarizationsTable,
   type TableDefinition,
   webhooksTable,
 } from '../shared/tables';
 import { AUDIT_EXPORT_BUCKET, AUDIT_EXPORT_PREFIXES, type StempelData } from './data';
-import type { FunctionName } from './functions';
+import type { FunctionName, LiveFunctionName } from './functions';
 
 /** An Allow statement for exactly these actions on exactly these resources. */
 export const allow = (
@@ -80,7 +81,7 @@ export const OWNER_FILE_KEY_PURPOSE = 'owner-file-key';
 export function functionPolicies(
   data: StempelData,
   tsaChain: IStringParameter,
-): Record<Exclude<FunctionName, WebhookQueueFunction>, PolicyStatement[]> {
+): Record<Exclude<FunctionName, WebhookQueueFunction | LiveFunctionName>, PolicyStatement[]> {
   const identity = data.table(identityTable);
   const notarizations = data.table(notarizationsTable);
   const log = data.table(logTable);
@@ -398,6 +399,51 @@ export function functionPolicies(
   };
 }
 
+/**
+ * The live channel's functions (docs/live.md), built with the WebSocket API
+ * whose @connections they post to: `connections` are the ARNs of POST and
+ * DELETE on that API's stage's `@connections/*` and nothing else.
+ *
+ * `live` (the WebSocket routes) checks access tokens exactly as the REST
+ * authorizer does (the user's item, the token key's public half, the token
+ * settings), records and forgets subscriptions, and reads the log's head and
+ * entry bundles for the catch-up. `live-push` reads the same log items, scans
+ * the subscriptions and forgets gone ones; it never reads users or keys.
+ */
+export function livePolicies(data: StempelData, connections: readonly string[]) {
+  const log = data.table(logTable);
+  const subscriptions = data.table(liveConnectionsTable);
+  const tableKeyForWriters = allow(
+    ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+    [data.dataKey.keyArn],
+    { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } },
+  );
+  const manageConnections = allow(['execute-api:ManageConnections'], [...connections]);
+  const readLog = dynamo(['GetItem'], [log.tableArn]);
+  return {
+    live: [
+      dynamo(['GetItem'], [data.table(identityTable).tableArn]),
+      allow(['kms:GetPublicKey'], [data.tokenKey.keyArn]),
+      allow(['ssm:GetParameter'], [data.settingsParameter.parameterArn]),
+      dynamo(['PutItem', 'DeleteItem'], [subscriptions.tableArn]),
+      readLog,
+      tableKeyForWriters,
+      manageConnections,
+    ],
+    'live-push': [
+      // The subscriptions are the table's only items: a push reads them all (Scan) and forgets gone ones.
+      dynamo(['Scan', 'DeleteItem'], [subscriptions.tableArn]),
+      readLog,
+      tableKeyForWriters,
+      manageConnections,
+    ],
+  } satisfies Record<LiveFunctionName, PolicyStatement[]>;
+}
+
+/** The integrator hands each sealed range to live-push (an asynchronous invocation), and invokes nothing else. */
+export const invokeLivePush = (livePushArn: string): PolicyStatement =>
+  allow(['lambda:InvokeFunction'], [livePushArn]);
+
 /** The KMS encryption context `purpose` of webhook endpoint secrets (shared/core/webhooks.ts). */
 export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';
 
@@ -458,7 +504,7 @@ export const DATA_KEY_ENV: readonly FunctionName[] = [
 ];
 
 /** Functions that get STEMPEL_TOKEN_KMS_KEY_ID: the ones that verify or issue access tokens. */
-export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth'];
+export const TOKEN_KEY_ENV: readonly FunctionName[] = ['authorizer', 'auth', 'live'];
 
 /** Functions that get STEMPEL_LOG_KMS_KEY_ID: the one that signs checkpoints, the one that publishes its key, and notarizations (certificates print it). */
 export const LOG_KEY_ENV: readonly FunctionName[] = ['log', 'integrator', 'notarizations'];

@@ -16,12 +16,14 @@ import { StempelConsole } from './console';
 import { AUDIT_EXPORT_BUCKET, type KeyUse, StempelData } from './data';
 import {
   type FunctionName,
+  type LiveFunctionName,
   type QueueFunctionName,
   type ScheduledFunctionName,
   StempelFunction,
   type StreamFunctionName,
 } from './functions';
 import { Integrator } from './integrator';
+import { Live } from './live';
 import { acknowledgeApiFunction, acknowledgeDocumentObjects } from './nag';
 import { addOperationalAlarms } from './operational-alarms';
 import {
@@ -30,8 +32,10 @@ import {
   DATA_KEY_ENV,
   DOCUMENT_PREFIX,
   functionPolicies,
+  invokeLivePush,
   KEY_USERS,
   LOG_KEY_ENV,
+  livePolicies,
   TOKEN_KEY_ENV,
   TSA_ISSUER_KEY_USES,
   TSA_KEY_ALGORITHM,
@@ -76,6 +80,9 @@ const FEATURE_FLAGS = {
  * new StempelStack(app, 'Stempel-dev', { config: stageConfig('dev') });
  */
 export class StempelStack extends Stack {
+  /** The live log channel's WebSocket URL (wss://…/<stage>; docs/live.md), for the console. */
+  readonly liveUrl: string;
+
   constructor(scope: Construct, id: string, props: StempelStackProps) {
     super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
     for (const [flag, value] of Object.entries(FEATURE_FLAGS)) this.node.setContext(flag, value);
@@ -129,7 +136,10 @@ export class StempelStack extends Stack {
 
     // Behind API Gateway: the authorizer and one function per route group, invoked synchronously.
     const apiFunction = (
-      name: Exclude<FunctionName, StreamFunctionName | ScheduledFunctionName | QueueFunctionName>,
+      name: Exclude<
+        FunctionName,
+        StreamFunctionName | ScheduledFunctionName | QueueFunctionName | LiveFunctionName
+      >,
     ) => {
       const { fn, role } = new StempelFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
         name,
@@ -150,11 +160,19 @@ export class StempelStack extends Stack {
       ReturnType<typeof apiFunction>
     >;
 
+    // The live log channel (docs/live.md): WebSocket routes, and the push the integrator invokes after each seal.
+    const live = new Live(this, 'Live', {
+      config,
+      environment,
+      statements: (connections) => livePolicies(data, connections),
+    });
+    this.liveUrl = live.url;
+
     const integrator = new Integrator(this, 'Integrator', {
       notarizations: data.table(notarizationsTable),
       audit: data.table(auditTable),
-      environment: environment('integrator'),
-      statements: policies.integrator,
+      environment: { ...environment('integrator'), [ENV.livePushFunction]: live.push.fn.functionName },
+      statements: [...policies.integrator, invokeLivePush(live.push.fn.functionArn)],
       ...logging,
       every: Duration.minutes(5),
     });
@@ -248,6 +266,8 @@ export class StempelStack extends Stack {
     }
 
     const api = new StempelApi(this, 'Api', { config, functions, authorizer, surface: 'main' });
+    // WebSocket access logs go through the same account-wide CloudWatch Logs role.
+    live.stage.node.addDependency(api.account);
     // The log's tlog-tiles and RFC 3161 over HTTP: an API of its own, because binary bodies need `*/*`
     // binary media types. Its construct id (and name) are still the tiles API's, so its URL stays.
     const binary = new StempelApi(this, 'TilesApi', {
@@ -267,6 +287,7 @@ export class StempelStack extends Stack {
       logExpiration: config.accessLogExpiration,
       removalPolicy: config.consoleRemovalPolicy,
       documents: data.bucket(documentsBucket),
+      liveUrl: live.url,
       ...logging,
     });
     const waf = new StempelWaf(this, 'Waf', {
@@ -363,6 +384,8 @@ export class StempelStack extends Stack {
         'settings-audit': settingsAudit.function.fn,
         'webhook-dispatch': webhookDelivery.dispatch.fn,
         'webhook-delivery': webhookDelivery.delivery.fn,
+        live: live.routes.fn,
+        'live-push': live.push.fn,
       },
       failureQueues: { IntegratorFailures: integrator.failures, VerifierFailures: verifier.failures },
       webAclMetricName: WEB_ACL_METRIC_NAME,
@@ -387,6 +410,10 @@ export class StempelStack extends Stack {
     new CfnOutput(this, 'ConsoleBucketName', {
       value: webConsole.bucket.bucketName,
       description: 'Private bucket of the built console (served only through CloudFront)',
+    });
+    new CfnOutput(this, 'LiveUrl', {
+      value: live.url,
+      description: 'WebSocket URL of the live log channel (wss://…/<stage>; docs/live.md)',
     });
     new CfnOutput(this, 'LogTilesPrefix', {
       value: `${binary.api.url}v1/log/`,

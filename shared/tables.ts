@@ -160,6 +160,19 @@ export const webhooksTable = {
   indexes: [],
 } as const satisfies TableDefinition;
 
+/**
+ * Subscriptions of the live log channel (docs/live.md): one item per
+ * WebSocket connection that subscribed (`pk` = its connection id), until its
+ * access token expires (`expiresAt`, when TTL removes what no disconnect did).
+ */
+export const liveConnectionsTable = {
+  id: 'LiveConnections',
+  envVar: 'CONNECTIONS_TABLE',
+  partitionKey: 'pk',
+  indexes: [],
+  ttlAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
 export const tables: readonly TableDefinition[] = [
   identityTable,
   notarizationsTable,
@@ -169,6 +182,7 @@ export const tables: readonly TableDefinition[] = [
   auditTable,
   kpisTable,
   webhooksTable,
+  liveConnectionsTable,
 ];
 
 /** Uploaded documents under `owners/<owner>/<upload id>`, each encrypted by S3 with SSE-C under its file key. */

@@ -34,6 +34,12 @@ export interface IntegratorOptions {
    * cannot buy a past (or future) date. Without it every time is accepted.
    */
   readonly sealWindow?: () => Promise<{ readonly maxDelaySeconds: number; readonly maxSkewSeconds: number }>;
+  /**
+   * Told about every range once it is sealed (its notarizations carry their
+   * index): the live channel pushes it (docs/live.md). It reports its own
+   * failures; whatever it throws is ignored, so announcing never fails a seal.
+   */
+  readonly onSealed?: (range: { readonly start: number; readonly end: number }) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -248,6 +254,11 @@ export class Integrator {
     const positions = known ?? (await this.positionsIn(range));
     await this.store.markSealed(positions, range.sealedAt);
     await this.store.finishSeal(range);
+    try {
+      await this.options.onSealed?.({ start: range.start, end: range.end });
+    } catch {
+      // The hook reports its own failures; a range in the log stays sealed whatever it says.
+    }
   }
 
   /** The notarization ids of a range, from its entry bundles. */

@@ -10,6 +10,8 @@ import { auditTable, buckets, filesTable, notarizationsTable, tables } from '../
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { freePort } from './free-port';
 import { createGatewayServer } from './gateway';
+import { lambdaContext } from './lambda-context';
+import { LIVE_PATH, LocalLiveSockets } from './live-sockets';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, localS3Client } from './local-clients';
 import { allowDocumentsFrom, createBucket, createTable, localName } from './provision';
 import { type S3Emulator, startS3Emulator } from './s3-emulator';
@@ -38,6 +40,8 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly url: string;
+  /** The live log channel (docs/live.md): `ws://<host>:<port>/v1/live`. */
+  readonly liveUrl: string;
   readonly dynamoEndpoint: string;
   readonly s3Endpoint: string;
   readonly bootstrap: BootstrapResult;
@@ -148,6 +152,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       webhookDelivery,
       webhookRuntime,
       { MAX_ATTEMPTS },
+      live,
+      livePush,
+      liveRuntime,
+      liveNotifierRuntime,
     ] = await Promise.all([
       import('../core/bootstrap-admin'),
       import('../runtime/users'),
@@ -170,6 +178,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       import('../../functions/webhook-delivery'),
       import('../runtime/webhooks'),
       import('../core/webhooks'),
+      import('../../functions/live'),
+      import('../../functions/live-push'),
+      import('../runtime/live'),
+      import('../runtime/live-notifier'),
     ]);
     const bootstrap = await bootstrapAdmin(identityRoot.identity(), {
       username: options.bootstrapAdminUsername ?? 'admin',
@@ -187,6 +199,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     webhookRuntime.useLocalWebhookQueue(webhookQueue);
     webhookQueue.start();
     stops.push(() => webhookQueue.stop());
+    // The live channel: WebSockets on the API's port, and live-push run in process (asynchronously, as
+    // the integrator's Event invocation runs it in AWS); both set before the integrator can seal.
+    const liveSockets = new LocalLiveSockets(live.handler);
+    liveRuntime.useLocalLiveSender(liveSockets);
+    const pushes = new Set<Promise<void>>();
+    liveNotifierRuntime.useLocalLiveNotifier({
+      logGrew: async (range) => {
+        const push = livePush
+          .handler(range, lambdaContext('stempel-live-push'))
+          .catch((err) => console.error('live push failed', err))
+          .finally(() => pushes.delete(push));
+        pushes.add(push);
+      },
+    });
+    stops.push(async () => {
+      await Promise.all(pushes);
+    });
     // Each function a table's stream runs in AWS (its event source mapping), in process.
     const triggers = [
       { table: notarizationsTable, handler: integrator.handler, functionName: undefined },
@@ -226,7 +255,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           config: async () => {
             const { transparency } = await import('../runtime/log');
             const { verifierKey } = await (await transparency()).key();
-            return { apiBase: '', liveUrl: null, verifierKey, stage: 'local' };
+            return {
+              apiBase: '',
+              liveUrl: `${origin.replace(/^http/, 'ws')}${LIVE_PATH}`,
+              verifierKey,
+              stage: 'local',
+            };
           },
         }
       : undefined;
@@ -263,12 +297,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           server.closeAllConnections();
         }),
     );
+    liveSockets.attach(server);
+    stops.push(() => liveSockets.stop());
     const { port } = server.address() as AddressInfo;
     origin = `http://${options.host ?? '127.0.0.1'}:${port}`;
     // The console uploads and downloads documents straight to and from S3, as in AWS.
     if (site) await allowDocumentsFrom(s3Client, origin);
     return {
       url: origin,
+      liveUrl: `ws://${options.host ?? '127.0.0.1'}:${port}${LIVE_PATH}`,
       dynamoEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
       bootstrap,

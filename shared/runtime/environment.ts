@@ -33,6 +33,10 @@ export const ENV = {
   webhooksTestAllowAddresses: 'STEMPEL_WEBHOOKS_TEST_ALLOW_ADDRESSES',
   /** Tests only, never set by the CDK stack: a PEM file of one more CA that webhook deliveries trust. */
   webhooksTestCaFile: 'STEMPEL_WEBHOOKS_TEST_CA_FILE',
+  /** The live channel's @connections endpoint (https://<api>.execute-api.<region>.amazonaws.com/<stage>). Unset locally. */
+  liveConnectionsEndpoint: 'STEMPEL_LIVE_CONNECTIONS_ENDPOINT',
+  /** The live-push function the integrator invokes after each seal. Unset locally: the runtime pushes in process. */
+  livePushFunction: 'STEMPEL_LIVE_PUSH_FUNCTION',
   /** Comma-separated browser origins allowed by CORS. */
   corsOrigins: 'STEMPEL_CORS_ORIGINS',
   /**

@@ -3,6 +3,7 @@ import { DynamoLogStore } from '../adapters/dynamo-log-store';
 import { Integrator } from '../core/integrator';
 import { Transparency } from '../core/transparency';
 import { logSigner } from './keys';
+import { announceSealed } from './live-notifier';
 import { once } from './once';
 import { logOrigin, settings } from './settings';
 
@@ -17,6 +18,8 @@ export const integrator = /* @__PURE__ */ once(
         const { maxSealDelaySeconds, maxClockSkewSeconds } = await settings();
         return { maxDelaySeconds: maxSealDelaySeconds, maxSkewSeconds: maxClockSkewSeconds };
       },
+      // Each sealed range to the live channel's subscribers (docs/live.md).
+      onSealed: announceSealed,
     }),
 );
 

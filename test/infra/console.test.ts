@@ -453,9 +453,14 @@ describe('console hosting in the stack (dev)', () => {
       CustomHeadersConfig: { Items: { Header: string; Value: string; Override: boolean }[] };
     };
     const documents = idOf(template, 'AWS::S3::Bucket', 'DataDocuments');
+    const liveApi = idOf(template, 'AWS::ApiGatewayV2::Api', 'LiveApi');
     const expected = consoleSecurityHeaders({
       https: true,
-      connectSources: [`https://<${documents}.DomainName>`, `https://<${documents}.RegionalDomainName>`],
+      connectSources: [
+        `https://<${documents}.DomainName>`,
+        `https://<${documents}.RegionalDomainName>`,
+        `wss://<${liveApi}>.execute-api.<AWS::Region>.<AWS::URLSuffix>`,
+      ],
     });
     const security = policy.SecurityHeadersConfig;
     const hsts = security.StrictTransportSecurity;
@@ -496,9 +501,14 @@ describe('console hosting in the stack (dev)', () => {
     expect(referencesOf(deployments[entryId])).toContain(assetsId);
   });
 
-  it('writes config.json: same-origin API, no live URL or key unless given, the stage', () => {
+  it('writes config.json: same-origin API, the live WebSocket URL, no key unless given, the stage', () => {
     expect(deployedConfigJson(synthesized.app)).toEqual([
-      { apiBase: '', liveUrl: null, verifierKey: null, stage: 'dev' },
+      {
+        apiBase: '',
+        liveUrl: expect.stringMatching(/^wss:\/\/.+\.execute-api\..+\/dev$/),
+        verifierKey: null,
+        stage: 'dev',
+      },
     ]);
   });
 
@@ -675,7 +685,7 @@ describe('console hosting with a custom domain, a CloudFront web ACL and a pinne
       console: { consoleVerifierKey: verifierKey, consoleOriginSecretVersion: version },
     });
     expect(deployedConfigJson(pinned.app)).toEqual([
-      { apiBase: '', liveUrl: null, verifierKey, stage: 'prod' },
+      { apiBase: '', liveUrl: expect.stringMatching(/^wss:\/\/.+\/prod$/), verifierKey, stage: 'prod' },
     ]);
     const secretId = idOf(pinned.template, 'AWS::SecretsManager::Secret', 'ConsoleOriginSecret');
     const reference = `{{resolve:secretsmanager:<${secretId}>:SecretString:::${version}}}`;

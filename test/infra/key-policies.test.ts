@@ -9,6 +9,7 @@ import {
   BACKGROUND_FUNCTIONS,
   functionId,
   importedChainPem,
+  LIVE_FUNCTIONS,
   type Resource,
   referencesOf,
   resourcesOf,
@@ -24,7 +25,7 @@ import {
  * say.
  */
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', ...BACKGROUND_FUNCTIONS] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', ...BACKGROUND_FUNCTIONS, ...LIVE_FUNCTIONS] as const;
 /** The functions, and the deploy-time function that issues the TSA chain. */
 const ALL_ROLES = [...ALL_FUNCTIONS, 'tsa-certificate'] as const;
 type FunctionName = (typeof ALL_ROLES)[number];

@@ -7,7 +7,14 @@ import { type StageName, stageConfig } from '../../lib/stage-config';
 import { WEB_ACL_METRIC_NAME } from '../../lib/waf';
 import { FUNCTION_GROUPS } from '../../shared/http/routes';
 import { tables } from '../../shared/tables';
-import { BACKGROUND_FUNCTIONS, functionId, type Resource, resourcesOf, synthStempel } from './synth';
+import {
+  BACKGROUND_FUNCTIONS,
+  functionId,
+  LIVE_FUNCTIONS,
+  type Resource,
+  resourcesOf,
+  synthStempel,
+} from './synth';
 
 const pascal = (name: string) =>
   name
@@ -192,14 +199,17 @@ describe.each(['dev', 'prod'] as const satisfies readonly StageName[])('operatio
     });
   });
 
-  it.each([...API_FUNCTIONS, ...BACKGROUND_FUNCTIONS])('alarms on throttles of the %s function', (name) => {
-    const a = alarm(`${pascal(name)}Throttles`);
-    expect(single(a)).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'Throttles', statistic: 'Sum' });
-    expect(a.Properties.Dimensions).toEqual([
-      { Name: 'FunctionName', Value: { Ref: functionId(template, name) } },
-    ]);
-    expect(a.Properties.Threshold).toBe(t.lambdaThrottles);
-  });
+  it.each([...API_FUNCTIONS, ...BACKGROUND_FUNCTIONS, ...LIVE_FUNCTIONS])(
+    'alarms on throttles of the %s function',
+    (name) => {
+      const a = alarm(`${pascal(name)}Throttles`);
+      expect(single(a)).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'Throttles', statistic: 'Sum' });
+      expect(a.Properties.Dimensions).toEqual([
+        { Name: 'FunctionName', Value: { Ref: functionId(template, name) } },
+      ]);
+      expect(a.Properties.Threshold).toBe(t.lambdaThrottles);
+    },
+  );
 
   it('has one dashboard with every alarm and every alarmed metric', () => {
     const dashboards = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));

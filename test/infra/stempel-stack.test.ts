@@ -12,6 +12,7 @@ import { buckets, tables } from '../../shared/tables';
 import {
   BACKGROUND_FUNCTIONS,
   functionId,
+  LIVE_FUNCTIONS,
   only,
   type Resource,
   resourcesOf,
@@ -38,7 +39,7 @@ interface WafRule {
   };
 }
 
-const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', ...BACKGROUND_FUNCTIONS] as const;
+const ALL_FUNCTIONS = [...FUNCTION_GROUPS, 'authorizer', ...BACKGROUND_FUNCTIONS, ...LIVE_FUNCTIONS] as const;
 
 /** The functions that may use the data key directly (not through DynamoDB), each for one purpose only. */
 const DIRECT_DATA_KEY_PURPOSE: Partial<Record<string, string>> = {
@@ -122,7 +123,9 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         });
         for (const def of [...tables, ...buckets])
           expect(vars[def.envVar]).toEqual({ Ref: expect.any(String) });
-        expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth'].includes(name));
+        expect(Object.hasOwn(vars, ENV.tokenKeyId)).toBe(['authorizer', 'auth', 'live'].includes(name));
+        expect(Object.hasOwn(vars, ENV.liveConnectionsEndpoint)).toBe(['live', 'live-push'].includes(name));
+        expect(Object.hasOwn(vars, ENV.livePushFunction)).toBe(name === 'integrator');
         expect(Object.hasOwn(vars, ENV.logKeyId)).toBe(['log', 'integrator', 'notarizations'].includes(name));
         expect(vars[ENV.auditKeyId], `${name} ${ENV.auditKeyId}`).toEqual(
           ['log', 'integrator', 'audit', 'audit-export'].includes(name)
@@ -178,9 +181,10 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
 
     it('keeps every log group for the stage retention', () => {
       const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
-      // + access logs of the API and of the binary API, WAF logs, the deployment trigger's provider,
-      // the TSA chain's issuer and Provider framework relay, and the console's deployment function
-      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 7);
+      // + access logs of the API, of the binary API and of the live WebSocket API, WAF logs, the
+      // deployment trigger's provider, the TSA chain's issuer and Provider framework relay, and the
+      // console's deployment function
+      expect(groups).toHaveLength(ALL_FUNCTIONS.length + 8);
       for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
     });
 
@@ -496,10 +500,30 @@ describe('Stempel stack (dev, functions bundled with esbuild)', () => {
         ...TABLE_WRITER_KMS,
         'kms:GetPublicKey',
         'kms:Sign',
+        // Handing each sealed range to live-push.
+        'lambda:InvokeFunction',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:SendMessage',
         'ssm:GetParameter',
+      ],
+      // The WebSocket routes: the REST authorizer's reads, subscriptions, the log for catch-up, frames.
+      live: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'execute-api:ManageConnections',
+        ...TABLE_WRITER_KMS,
+        'kms:GetPublicKey',
+        'ssm:GetParameter',
+      ],
+      // The push: subscriptions (Scan, forget gone ones), the log, frames; no users, keys or settings.
+      'live-push': [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:Scan',
+        'execute-api:ManageConnections',
+        ...TABLE_WRITER_KMS,
       ],
       verifier: [
         'dynamodb:DescribeStream',

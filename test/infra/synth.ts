@@ -22,6 +22,9 @@ export const BACKGROUND_FUNCTIONS = [
   'webhook-delivery',
 ] as const;
 
+/** The live log channel's functions: its WebSocket routes, and the push the integrator invokes. */
+export const LIVE_FUNCTIONS = ['live', 'live-push'] as const;
+
 export interface Synthesized {
   readonly app: App;
   readonly stack: Stack;
