@@ -1,11 +1,11 @@
-import { effect, signal } from '@preact/signals';
+import { computed, effect, signal } from '@preact/signals';
 import {
   LIVE_CLOSE_UNAUTHORIZED,
   type LiveEntry,
   type LiveSubscribe,
   liveServerMessage,
 } from '../../../shared/core/live-protocol';
-import { accessToken, refresh } from '../auth/session';
+import { accessToken, currentUser, refresh } from '../auth/session';
 import { config } from '../config';
 
 export type LiveStatus = 'unavailable' | 'connecting' | 'open' | 'closed';
@@ -60,6 +60,14 @@ export function onSubscribed(listener: SubscribedListener): () => void {
 let socket: WebSocket | undefined;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let failures = 0;
+/** Refusals (4401) since the last accepted subscription: a second one in a row is not cured by a refresh. */
+let refusals = 0;
+
+/** The server refuses a subscription until the temporary password is changed (as the REST API does). */
+const liveAllowed = computed(() => {
+  const user = currentUser.value;
+  return user !== undefined && !user.mustChangePassword;
+});
 /** The tree size seen last: a reconnect asks for everything sealed from there on. */
 let seenTreeSize: number | undefined;
 
@@ -86,6 +94,7 @@ function handle(data: unknown) {
   switch (message.type) {
     case 'subscribed':
       failures = 0;
+      refusals = 0;
       liveStatus.value = 'open';
       for (const listener of [...subscribedListeners]) listener();
       break;
@@ -123,7 +132,7 @@ function scheduleReconnect() {
 function connect() {
   const url = config().liveUrl;
   const token = accessToken.peek();
-  if (!url || !token || socket) return;
+  if (!url || !token || !liveAllowed.peek() || socket) return;
   liveStatus.value = 'connecting';
   const ws = new WebSocket(url);
   socket = ws;
@@ -140,9 +149,11 @@ function connect() {
       return;
     }
     liveStatus.value = 'closed';
-    // Refused token: a fresh one first (the token effect reconnects); anything else: back off.
-    if (event.code === LIVE_CLOSE_UNAUTHORIZED) void refresh().then((ok) => ok && scheduleReconnect());
-    else scheduleReconnect();
+    // A refused token: a fresh one (the token effect then reconnects), once; anything else: back off.
+    if (event.code === LIVE_CLOSE_UNAUTHORIZED && refusals === 0) {
+      refusals += 1;
+      void refresh().then((ok) => ok && scheduleReconnect());
+    } else scheduleReconnect();
   };
 }
 
@@ -161,11 +172,12 @@ function disconnect() {
 export function startLive() {
   return effect(() => {
     const token = accessToken.value;
+    const allowed = liveAllowed.value;
     if (!config().liveUrl) {
       liveStatus.value = 'unavailable';
       return;
     }
-    if (!token) {
+    if (!token || !allowed) {
       disconnect();
       return;
     }
