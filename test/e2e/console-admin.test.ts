@@ -215,6 +215,42 @@ describe('the console administration pages', () => {
     await page.getByText('The download is ready.').waitFor();
   });
 
+  it("exports the user's data and erases them behind a typed confirmation", async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: `Manage ${username}` }).click();
+    const panel = page.getByRole('region', { name: `Manage ${username}` });
+
+    const download = page.waitForEvent('download');
+    await panel.getByRole('button', { name: 'Export data (JSON)' }).click();
+    const exported = JSON.parse(await downloaded(await download));
+    expect(exported.user).toMatchObject({ id: userId, username, disabled: true });
+    expect(exported.auditEvents.length).toBeGreaterThan(0);
+
+    await panel.getByRole('button', { name: 'Erase person' }).click();
+    const confirm = page.getByRole('dialog', { name: `Erase ${username} and their personal data?` });
+    const erase = confirm.getByRole('button', { name: 'Erase person' });
+    expect(await erase.isDisabled()).toBe(true);
+    await confirm.getByRole('textbox', { name: `Type “${username}” to confirm` }).fill(`${username}x`);
+    expect(await erase.isDisabled()).toBe(true);
+    await confirm.getByRole('textbox', { name: `Type “${username}” to confirm` }).fill(username);
+    await page.screenshot({ path: `${SHOTS}/admin-users-erase.png`, fullPage: true });
+    await erase.click();
+    await page.getByText(new RegExp(`^${username} was erased`)).waitFor();
+    await page.getByRole('row', { name: new RegExp(username) }).waitFor({ state: 'detached' });
+    expect((await call('GET', `/v1/admin/users/${userId}`, { token: admin })).status).toBe(404);
+  });
+
+  it('speaks German on the admin pages', async () => {
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('de');
+    await page.getByRole('heading', { name: 'Benutzer', level: 1 }).waitFor();
+    await page
+      .getByRole('region', { name: 'Neuer Benutzer' })
+      .getByRole('button', { name: 'Benutzer anlegen' })
+      .waitFor();
+    await page.getByRole('combobox', { name: 'Sprache' }).selectOption('en');
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  });
+
   it('ran under the strict CSP without a violation', () => {
     expect(cspViolations).toEqual([]);
   });

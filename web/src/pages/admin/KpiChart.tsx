@@ -18,6 +18,7 @@ export interface KpiChartProps {
 
 const ACCENT = '#1d4ed8';
 const HEIGHT = 260;
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000, 1_000_000];
 
 function options(props: KpiChartProps, width: number): uPlot.Options {
   const { periods, kind, formatValue, maxValue } = props;
@@ -33,10 +34,17 @@ function options(props: KpiChartProps, width: number): uPlot.Options {
     },
     axes: [
       {
-        incrs: [1, 2, 5, 10, 20, 50, 100],
+        // Whole periods only, far enough apart that labels like 2026-11-27 never overlap.
+        incrs: WHOLE_STEPS,
+        space: 96,
         values: (_u, splits) => splits.map((i) => periods[i] ?? ''),
       },
-      { values: (_u, splits) => splits.map(formatValue), size: 56 },
+      // Counts step by whole numbers; a percentage may step by fractions.
+      {
+        values: (_u, splits) => splits.map(formatValue),
+        size: 56,
+        ...(maxValue ? {} : { incrs: WHOLE_STEPS }),
+      },
     ],
     series: [
       {},
