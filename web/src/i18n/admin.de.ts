@@ -86,7 +86,7 @@ export const adminDe: Record<keyof typeof adminEn, string> = {
   'admin.gdpr.eraseText':
     'Das lässt sich nicht rückgängig machen: Konto, Sitzungen und 2FA werden entfernt, Dokumentnamen und Metadaten gelöscht, gespeicherte Dateien unlesbar gemacht und personenbezogene Felder im Prüfprotokoll gelöscht.',
   'admin.gdpr.erased':
-    '{username} wurde gelöscht: Angaben zu {notarizations} Beurkundungen und personenbezogene Felder von {events} Protokollereignissen entfernt.',
+    '{username} wurde gelöscht. Beurkundungen ohne ihre Angaben: {notarizations}; Protokollereignisse ohne personenbezogene Felder: {events}.',
 
   'admin.audit.title': 'Prüfprotokoll',
   'admin.audit.filters': 'Filter',
@@ -112,13 +112,13 @@ export const adminDe: Record<keyof typeof adminEn, string> = {
   'admin.audit.logIndex': 'Log-Index',
   'admin.audit.unsealed': 'noch nicht versiegelt',
   'admin.audit.empty': 'Keine Ereignisse passen zu diesen Filtern.',
-  'admin.audit.shown': '{count} Ereignisse angezeigt.',
-  'admin.audit.shownMore': '{count} Ereignisse angezeigt; es gibt weitere.',
+  'admin.audit.shown': 'Angezeigte Ereignisse: {count}.',
+  'admin.audit.shownMore': 'Angezeigte Ereignisse: {count}. Es gibt weitere.',
   'admin.audit.exportTitle': 'Als CSV exportieren',
   'admin.audit.exportHelp': 'Alle Ereignisse der angewendeten Filter, alle Seiten, in einer CSV-Datei.',
   'admin.audit.export': 'CSV exportieren',
-  'admin.audit.exporting': 'Export läuft: bisher {events} Ereignisse aus {pages} Seiten…',
-  'admin.audit.exported': '{count} Ereignisse exportiert.',
+  'admin.audit.exporting': 'Export läuft… Ereignisse bisher: {events}, Seiten: {pages}',
+  'admin.audit.exported': 'Export fertig. Ereignisse: {count}.',
   'admin.audit.exportCancelled': 'Der Export wurde abgebrochen.',
 
   'admin.reports.title': 'Berichte',
@@ -131,7 +131,7 @@ export const adminDe: Record<keyof typeof adminEn, string> = {
   'admin.reports.month': 'Monat',
   'admin.reports.utcHint': 'Tage, Wochen und Monate werden in UTC gezählt.',
   'admin.reports.show': 'Kennzahlen anzeigen',
-  'admin.reports.shown': 'Kennzahlen für {periods} Zeiträume.',
+  'admin.reports.shown': 'Angezeigte Zeiträume: {periods}.',
   'admin.reports.notarizationsChart': 'Beurkundungen pro Zeitraum',
   'admin.reports.adoptionChart': 'Anteil mit Zwei-Faktor-Authentifizierung am Ende jedes Zeitraums (%)',
   'admin.reports.tableCaption': 'Kennzahlen pro Zeitraum, mit Summen',
@@ -150,6 +150,6 @@ export const adminDe: Record<keyof typeof adminEn, string> = {
   'admin.reports.downloads': 'Downloads (CSV)',
   'admin.reports.kpisCsv': 'Kennzahlen (CSV)',
   'admin.reports.notarizationsCsv': 'Beurkundungen in diesem Zeitraum (CSV)',
-  'admin.reports.pages': 'Download läuft: bisher {pages} Seiten…',
+  'admin.reports.pages': 'Download läuft… Seiten bisher: {pages}',
   'admin.reports.downloaded': 'Der Download ist fertig.',
 };

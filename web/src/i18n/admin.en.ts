@@ -86,7 +86,7 @@ export const adminEn = {
   'admin.gdpr.eraseText':
     'This cannot be undone: the account, sessions and 2FA are removed, document names and metadata deleted, stored files made unreadable, and personal fields erased from the audit trail.',
   'admin.gdpr.erased':
-    '{username} was erased: details of {notarizations} notarizations and personal fields of {events} audit events removed.',
+    '{username} was erased. Notarizations without their details now: {notarizations}; audit events without personal fields: {events}.',
 
   'admin.audit.title': 'Audit trail',
   'admin.audit.filters': 'Filters',
@@ -112,13 +112,13 @@ export const adminEn = {
   'admin.audit.logIndex': 'Log index',
   'admin.audit.unsealed': 'not sealed yet',
   'admin.audit.empty': 'No events match these filters.',
-  'admin.audit.shown': '{count} events shown.',
-  'admin.audit.shownMore': '{count} events shown; there are more.',
+  'admin.audit.shown': 'Events shown: {count}.',
+  'admin.audit.shownMore': 'Events shown: {count}. There are more.',
   'admin.audit.exportTitle': 'Export as CSV',
   'admin.audit.exportHelp': 'All events matching the applied filters, every page, in one CSV file.',
   'admin.audit.export': 'Export CSV',
-  'admin.audit.exporting': 'Exporting: {events} events from {pages} pages so far…',
-  'admin.audit.exported': 'Exported {count} events.',
+  'admin.audit.exporting': 'Exporting… events so far: {events}, pages: {pages}',
+  'admin.audit.exported': 'Export done. Events: {count}.',
   'admin.audit.exportCancelled': 'The export was cancelled.',
 
   'admin.reports.title': 'Reports',
@@ -131,7 +131,7 @@ export const adminEn = {
   'admin.reports.month': 'month',
   'admin.reports.utcHint': 'Days, weeks and months are counted in UTC.',
   'admin.reports.show': 'Show figures',
-  'admin.reports.shown': 'Figures for {periods} periods.',
+  'admin.reports.shown': 'Periods shown: {periods}.',
   'admin.reports.notarizationsChart': 'Notarizations per period',
   'admin.reports.adoptionChart': 'Two-factor adoption at the end of each period (%)',
   'admin.reports.tableCaption': 'Key figures per period, with totals',
@@ -150,6 +150,6 @@ export const adminEn = {
   'admin.reports.downloads': 'Downloads (CSV)',
   'admin.reports.kpisCsv': 'Key figures (CSV)',
   'admin.reports.notarizationsCsv': 'Notarizations in this period (CSV)',
-  'admin.reports.pages': 'Downloading: {pages} pages so far…',
+  'admin.reports.pages': 'Downloading… pages so far: {pages}',
   'admin.reports.downloaded': 'The download is ready.',
 } as const satisfies Record<`admin.${string}`, string>;

@@ -52,6 +52,7 @@ export function AuditExport({ filter }: { readonly filter: AuditFilter }) {
         <button type="button" disabled={progress !== undefined} onClick={() => void start()}>
           {t('admin.audit.export')}
         </button>
+        {progress && <progress aria-label={t('admin.audit.exportTitle')} />}
         {progress && (
           <button type="button" class="secondary" onClick={() => running.current?.abort()}>
             {t('common.cancel')}
