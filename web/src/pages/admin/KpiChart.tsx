@@ -1,6 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { locale } from '../../i18n';
 
 export interface KpiChartProps {
   /** What the chart shows, for screen readers; the figures themselves are in the table. */
@@ -77,7 +78,8 @@ export function KpiChart(props: KpiChartProps) {
       resized.disconnect();
       chart.destroy();
     };
-  }, [props.periods, props.values, props.maxValue, props.kind, props.formatValue]);
+    // The axes format numbers for the language: a new language draws the chart again.
+  }, [props.periods, props.values, props.maxValue, props.kind, props.formatValue, locale.value]);
 
   return (
     <div
