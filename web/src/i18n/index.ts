@@ -1,18 +1,24 @@
 import { effect, signal } from '@preact/signals';
-import { adminDe } from './admin.de';
-import { adminEn } from './admin.en';
+import type { adminEn } from './admin.en';
 import { de } from './de';
 import { en } from './en';
 
 export const LOCALES = ['en', 'de'] as const;
 export type Locale = (typeof LOCALES)[number];
-export type MessageKey = keyof typeof en | keyof typeof adminEn;
+export type AdminMessageKey = keyof typeof adminEn;
+export type MessageKey = keyof typeof en | AdminMessageKey;
 export type MessageVars = Readonly<Record<string, string | number>>;
 
-const dictionaries: Record<Locale, Record<MessageKey, string>> = {
-  en: { ...en, ...adminEn },
-  de: { ...de, ...adminDe },
+// The admin pages' strings come with their lazy chunks (addAdminMessages), not with the sign-in page.
+const dictionaries: Record<Locale, Partial<Record<MessageKey, string>>> = {
+  en: { ...en },
+  de: { ...de },
 };
+
+/** Called by the admin pages' chunk when it loads: their strings in both languages. */
+export function addAdminMessages(messages: Record<Locale, Record<AdminMessageKey, string>>) {
+  for (const language of LOCALES) Object.assign(dictionaries[language], messages[language]);
+}
 
 const STORAGE_KEY = 'stempel.locale';
 
@@ -43,7 +49,8 @@ effect(() => {
 
 /** The message for `key` in the current language, with `{name}` placeholders filled from `vars`. */
 export function t(key: MessageKey, vars?: MessageVars): string {
-  const template = dictionaries[locale.value][key];
+  // Only an admin key read before its chunk registered it is missing: the key beats an empty text.
+  const template = dictionaries[locale.value][key] ?? key;
   if (!vars) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = vars[name];
