@@ -1,16 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildConsole, launchChromium, serveConsoleWithApi } from '../support/console-browser-admin';
+import { launchBrowser } from '../support/browser';
 import { adminToken, apiUrl, call, uniqueName } from '../support/http';
 
 const SHOTS = 'test-results/console';
 // How long the UI may take to show an answer (a shared, busy CI machine), not a performance bound.
 const WAIT = { timeout: 30_000 };
 
-let console_: { url: string; close: () => Promise<void> };
-let build: { directory: string; remove: () => void };
-let chromium: { context: BrowserContext; close: () => Promise<void> };
+let chromium: { browser: BrowserContext; close: () => Promise<void> };
 let page: Page;
 let admin: string;
 const cspViolations: string[] = [];
@@ -21,10 +19,9 @@ const downloaded = async (download: Download) => {
 };
 
 beforeAll(async () => {
-  build = buildConsole();
-  console_ = await serveConsoleWithApi(build.directory, apiUrl());
-  chromium = await launchChromium();
-  page = await chromium.context.newPage();
+  // The shared test runtime serves the console (web/dist, built by the global setup) as npm start does.
+  chromium = await launchBrowser();
+  page = await chromium.browser.newPage();
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
@@ -33,8 +30,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await chromium?.close();
-  await console_?.close();
-  build?.remove();
 });
 
 describe('the console administration pages', () => {
@@ -42,7 +37,7 @@ describe('the console administration pages', () => {
   let userId = '';
 
   it('signs the bootstrap admin in through the sign-in page', async () => {
-    await page.goto(`${console_.url}/`);
+    await page.goto(`${apiUrl()}/`);
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill(inject('adminPassword'));
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveServerMessage, LiveSubscribe } from '../../shared/core/live-protocol';
-import { ensureConsoleBuilt, launchBrowser } from '../support/browser';
+import { launchBrowser } from '../support/browser';
 import { apiUrl, createUser, uniqueName } from '../support/http';
 
 /**
@@ -31,7 +31,6 @@ describe('web console: live channel', () => {
   const push = (message: LiveServerMessage) => sockets.at(-1)?.send(JSON.stringify(message));
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
     const user = await createUser(['uploader']);
     ({ browser: context, close: closeBrowser } = await launchBrowser());
     // The server announces a live channel (the local runtime's config has none yet).

@@ -5,7 +5,7 @@ import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatVerifierKey } from '../../shared/core/signed-note';
-import { ensureConsoleBuilt, launchBrowser } from '../support/browser';
+import { launchBrowser } from '../support/browser';
 import { adminToken, apiUrl, call, uniqueName } from '../support/http';
 
 const SHOTS = 'test-results/console';
@@ -73,7 +73,6 @@ describe('web console in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    ensureConsoleBuilt();
     username = uniqueName('web');
     const created = await call('POST', '/v1/admin/users', {
       token: await adminToken(),

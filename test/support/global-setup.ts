@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalRuntime } from '../../shared/local/runtime';
+import { ensureConsoleBuilt } from './browser';
 
 export const BOOTSTRAP_PASSWORD = 'bootstrap-Initial-pass-1';
 export const ADMIN_PASSWORD = 'Stempel-Changed-pass-2026';
@@ -51,6 +52,7 @@ export default async function setup(project: TestProject) {
 }
 
 async function startRuntime(): Promise<SharedRuntime> {
+  ensureConsoleBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'stempel-test-'));
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   // S3's smallest: the multipart tests then need tens of MiB, not hundreds.
@@ -64,7 +66,7 @@ async function startRuntime(): Promise<SharedRuntime> {
     authRatePerMinute: 100_000,
     // Webhook retries after milliseconds, not the production backoff.
     webhookMaxRetryDelayMs: 200,
-    // The web console as npm start serves it (test/e2e/console.test.ts builds web/dist).
+    // The web console as npm start serves it, built once here for every browser test.
     consoleDirectory: 'web/dist',
   });
   const teardown = async () => {

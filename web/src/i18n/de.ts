@@ -68,6 +68,8 @@ export const de: Record<keyof typeof en, string> = {
   'account.roles': 'Rollen',
 
   'common.cancel': 'Abbrechen',
+  'common.close': 'Schließen',
+  'common.working': 'In Arbeit…',
   'common.error': 'Etwas ist schiefgegangen: {detail}',
   'common.networkError': 'Der Server ist nicht erreichbar.',
   'common.forbidden': 'Dazu sind Sie nicht berechtigt.',

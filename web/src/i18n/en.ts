@@ -63,6 +63,8 @@ export const en = {
   'account.roles': 'Roles',
 
   'common.cancel': 'Cancel',
+  'common.close': 'Close',
+  'common.working': 'Working…',
   'common.error': 'Something went wrong: {detail}',
   'common.networkError': 'The server cannot be reached.',
   'common.forbidden': 'You are not allowed to do this.',
