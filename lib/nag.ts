@@ -47,7 +47,7 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   'POST /v1/auth/login':
     'Login exchanges a username and password for an access token, so it cannot require one. It is guarded by the tighter per-IP WAF rate rule on /v1/auth/, a constant-time KDF on every path and request-body validation.',
   'POST /v1/auth/refresh':
-    'Refresh exchanges a refresh token (sent in the body) for a new pair, so it cannot require an access token. It is guarded by the tighter per-IP WAF rate rule on /v1/auth/ and one-time-use refresh tokens.',
+    'Refresh exchanges a refresh token (sent in the body, or by browsers in its HttpOnly SameSite=Strict cookie with the X-Stempel-Refresh header) for a new pair, so it cannot require an access token. It is guarded by the tighter per-IP WAF rate rule on /v1/auth/ and one-time-use refresh tokens.',
   'GET /v1/health':
     'Health is a liveness/readiness probe for load balancers and monitors; it returns only ok/failing per backend, no data.',
   'GET /v1/openapi.json':

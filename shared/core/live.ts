@@ -132,6 +132,24 @@ export class LiveChannel {
    * closed instead; gone connections are forgotten.
    */
   async announce(range: LogRange): Promise<AnnounceResult> {
+    const counts = { delivered: 0, gone: 0, expired: 0, failed: 0 };
+    const nowS = this.nowSeconds();
+    // Read the log only when someone listens: most seals have no subscriber at all.
+    let frames: Promise<LiveServerMessage[]> | undefined;
+    for await (const page of this.deps.connections.pages()) {
+      if (page.length === 0) continue;
+      frames ??= this.framesFor(range);
+      const ready = await frames;
+      const outcomes = await mapLimit(page, this.concurrency, (s) =>
+        this.pushTo(s, ready, nowS).catch(() => 'failed' as const),
+      );
+      for (const outcome of outcomes) counts[outcome]++;
+    }
+    return counts;
+  }
+
+  /** The newest checkpoint, then the range's entries in sealed frames of at most LIVE_CATCH_UP_LIMIT. */
+  private async framesFor(range: LogRange): Promise<LiveServerMessage[]> {
     const head = await this.deps.log.head();
     if (!head || head.size < range.end || range.start < 0 || range.start >= range.end)
       throw new Error(`range [${range.start}, ${range.end}) is not in the log`);
@@ -141,15 +159,7 @@ export class LiveChannel {
       const chunk = entries.slice(i, i + LIVE_CATCH_UP_LIMIT);
       frames.push(sealedFrame(chunk, (chunk.at(-1)?.index ?? range.start) + 1));
     }
-    const counts = { delivered: 0, gone: 0, expired: 0, failed: 0 };
-    const nowS = this.nowSeconds();
-    for await (const page of this.deps.connections.pages()) {
-      const outcomes = await mapLimit(page, this.concurrency, (s) =>
-        this.pushTo(s, frames, nowS).catch(() => 'failed' as const),
-      );
-      for (const outcome of outcomes) counts[outcome]++;
-    }
-    return counts;
+    return frames;
   }
 
   private async pushTo(subscription: LiveSubscription, frames: readonly LiveServerMessage[], nowS: number) {

@@ -384,11 +384,22 @@ describe('the live channel core, over DynamoDB Local', () => {
       );
     });
 
-    it('refuses a range the log does not hold', async () => {
-      const { live } = await world.channel();
+    it('reads nothing while nobody listens, and refuses a range the log does not hold once someone does', async () => {
+      const { live, sender } = await world.channel();
       const size = (await world.store.head())?.size as number;
+      // No subscription: nothing to push, so the log is not even read.
+      await expect(live.announce({ start: size, end: size + 1 })).resolves.toEqual({
+        delivered: 0,
+        gone: 0,
+        expired: 0,
+        failed: 0,
+      });
+      const user = await world.signIn();
+      await live.receive('listener', subscribe(user.token, 1_000_000));
+      const before = sender.of('listener').length;
       await expect(live.announce({ start: size, end: size + 1 })).rejects.toThrow(/not in the log/);
       await expect(live.announce({ start: 5, end: 5 })).rejects.toThrow(/not in the log/);
+      expect(sender.of('listener')).toHaveLength(before);
     });
   });
 
