@@ -59,11 +59,15 @@ export const handler = middy<DynamoDBStreamEvent, void>()
   .handler(async (event) => {
     // Both at once, each idempotent: a batch that fails in either is delivered again whole, and each
     // event counts once (marked in the same write) and is exported under keys of its own.
+    // Settled, not Promise.all: a failure of one must not end the invocation while the other still writes.
     const sealed = sealedAuditEvents(event.Records);
-    const [counted, result] = await Promise.all([
+    const [counting, exporting] = await Promise.allSettled([
       kpiCounter().count(recordedEvents(event.Records)),
       sealed.length > 0 ? auditExporter().export(sealed) : undefined,
     ]);
+    if (counting.status === 'rejected') throw counting.reason;
+    if (exporting.status === 'rejected') throw exporting.reason;
+    const [counted, result] = [counting.value, exporting.value];
     metrics.addMetric('KpiEventsCounted', MetricUnit.Count, counted);
     if (!result) return;
     metrics.addMetric('AuditEventsExported', MetricUnit.Count, result.events);

@@ -28,7 +28,7 @@ export const notarizationKey = (id: string) => ({ pk: `NOTARIZATION#${id}`, sk: 
  * function of the id (itself a hash), so shards fill evenly.
  */
 export const QUEUE_SHARDS = 8;
-const queueOf = (id: string) => `notary#${(Number.parseInt(id.slice(0, 2), 16) || 0) % QUEUE_SHARDS}`;
+export const queueOf = (id: string) => `notary#${(Number.parseInt(id.slice(0, 2), 16) || 0) % QUEUE_SHARDS}`;
 export const PENDING_QUEUES = Array.from({ length: QUEUE_SHARDS }, (_, k) => `notary#${k}`);
 
 /** A new item's index keys: its log queue (byPending) and its UTC day (byDay). */
