@@ -124,7 +124,8 @@ describe('GET /v1/notarizations/{id}/certificate, end to end', () => {
       id: unsealed,
       owner: owner.id,
       sha256: randomSha256(),
-      receivedAt: new Date().toISOString(),
+      // Older than the seal window (24 h): should the integrator pick it up, it quarantines it, never seals it.
+      receivedAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
       status: 'quarantined',
     });
     const early = await call('GET', `/v1/notarizations/${unsealed}/certificate`, { token: owner.token });
