@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { fileStamp, saveBlob } from '../../components/download';
 import { t } from '../../i18n';
 import type { AuditFilter } from './api';
-import { fileStamp, saveBlob } from './download';
 import { adminError, isAbort } from './errors';
 
 type Progress = { events: number; pages: number };

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { apiFetch } from '../../api/client';
+import { saveBlob } from '../../components/download';
 import { t } from '../../i18n';
 import { type KpiRange, query } from './api';
-import { saveBlob } from './download';
 import { adminError } from './errors';
 import { fetchPagedCsv } from './paged-csv';
 

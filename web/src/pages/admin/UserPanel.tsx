@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Role, UserView } from '../../api/types';
+import { fileStamp, saveBlob } from '../../components/download';
 import { t } from '../../i18n';
 import {
   deleteUser,
@@ -13,7 +14,6 @@ import {
   updateRoles,
 } from './api';
 import { ConfirmDialog } from './ConfirmDialog';
-import { fileStamp, saveBlob } from './download';
 import { adminError } from './errors';
 import { RoleCheckboxes } from './RoleCheckboxes';
 
